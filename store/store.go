@@ -1,0 +1,145 @@
+// Package store defines the persistence ports of chatflow: contacts and
+// companies, conversation sessions, and the lock that serializes the turns of
+// one conversation. The engine never keeps state of its own between calls;
+// everything it must remember goes through these interfaces.
+//
+// # Not-found contract
+//
+// Every lookup of a single record returns an error matching ErrNotFound
+// (errors.Is) when the record does not exist. Any other error is treated as a
+// failure of the store: the engine aborts the turn, the session does not
+// advance, and the host may retry the same message.
+//
+// # Serializing turns
+//
+// Two messages of one conversation must never be processed at the same time,
+// or one turn's session update would overwrite the other's. The engine therefore
+// takes the conversation's Lock, loads the session, runs the turn, writes
+// property changes, and saves the session with Save's expected version before
+// releasing the lock. The version check is a fence: if a lock was lost (for
+// example a lease that expired in a distributed lock), Save fails with
+// ErrConflict instead of overwriting a newer session.
+//
+// How adapters implement this:
+//
+//   - PostgreSQL: Lock opens a transaction and runs
+//     SELECT pg_advisory_xact_lock(hashtext($1)) (or SELECT … FOR UPDATE on the
+//     conversation's row); the unlock function commits. Save is
+//     UPDATE sessions SET data=$2, version=version+1 WHERE id=$1 AND version=$3
+//     (INSERT … ON CONFLICT DO NOTHING for version 0), and zero affected rows
+//     means ErrConflict.
+//   - Redis: Lock is SET lock:{id} <token> NX PX <lease> retried until the
+//     context ends, unlock a Lua script that deletes the key only if it still
+//     holds the token. Save is a Lua script (or WATCH/MULTI/EXEC) that compares
+//     the stored version with the expected one before writing data and
+//     version+1.
+//
+// Implementations of every interface in this package must be safe for
+// concurrent use. The conformance suite in store/storetest checks these
+// contracts for any adapter.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound reports that a requested record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict reports that a record changed since it was read: Save's expected
+// version did not match the stored one.
+var ErrConflict = errors.New("store: version conflict")
+
+// Properties holds named property values. Values are strings, as HubSpot keeps
+// them: numbers in decimal, dates as ISO 8601 (YYYY-MM-DD), booleans as "true"
+// or "false", multiple enumeration values separated by ";". A nil Properties
+// is an empty set.
+type Properties map[string]string
+
+// Clone returns a copy of p that shares no memory with it.
+func (p Properties) Clone() Properties {
+	if p == nil {
+		return nil
+	}
+	c := make(Properties, len(p))
+	for k, v := range p {
+		c[k] = v
+	}
+	return c
+}
+
+// Contact is a contact record. The zero value is an empty, unsaved contact.
+type Contact struct {
+	// ID identifies the contact in the store.
+	ID string
+	// Properties are the contact's property values.
+	Properties Properties
+	// CompanyID is the associated company's ID, or "" if none.
+	CompanyID string
+}
+
+// Company is a company record. The zero value is an empty, unsaved company.
+type Company struct {
+	// ID identifies the company in the store.
+	ID string
+	// Properties are the company's property values.
+	Properties Properties
+}
+
+// Contacts reads and writes contact records. Returned records are copies the
+// caller may keep and modify.
+type Contacts interface {
+	// Contact returns the contact with the given ID, or ErrNotFound.
+	Contact(ctx context.Context, id string) (Contact, error)
+	// ContactByEmail returns the contact whose "email" property equals email
+	// (compared case-insensitively), or ErrNotFound.
+	ContactByEmail(ctx context.Context, email string) (Contact, error)
+	// CreateContact stores a new contact with the given properties and
+	// returns it with its new ID.
+	CreateContact(ctx context.Context, props Properties) (Contact, error)
+	// UpdateContact merges props into the contact's properties; a property
+	// set to "" is cleared. It returns ErrNotFound for an unknown ID.
+	// Writing the same values twice must be harmless: the engine may repeat
+	// a write when the host retries a message after a failure.
+	UpdateContact(ctx context.Context, id string, props Properties) error
+}
+
+// Companies reads and writes company records.
+type Companies interface {
+	// Company returns the company with the given ID, or ErrNotFound.
+	Company(ctx context.Context, id string) (Company, error)
+	// UpdateCompany merges props into the company's properties like
+	// UpdateContact. It returns ErrNotFound for an unknown ID.
+	UpdateCompany(ctx context.Context, id string, props Properties) error
+}
+
+// SessionRecord is a stored session: data the engine serialized, and the
+// version the store assigned when it was saved.
+type SessionRecord struct {
+	// Data is the engine's serialized session; the store treats it as opaque.
+	Data []byte
+	// Version increases by one on every successful Save; 0 means never saved.
+	Version int64
+}
+
+// Sessions stores the conversation sessions, keyed by conversation ID.
+type Sessions interface {
+	// Load returns the stored session of a conversation, or ErrNotFound.
+	Load(ctx context.Context, conversationID string) (SessionRecord, error)
+	// Save stores data if the stored version equals expectedVersion (0: no
+	// session may exist yet) and returns the new version. On a mismatch it
+	// stores nothing and returns ErrConflict.
+	Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error)
+	// Delete removes a conversation's session. Deleting a missing session
+	// is not an error.
+	Delete(ctx context.Context, conversationID string) error
+}
+
+// Locker gives one caller at a time exclusive use of a key. The engine locks
+// a conversation ID for the length of a turn.
+type Locker interface {
+	// Lock blocks until the key is free or ctx ends, and returns the function
+	// that releases it. The unlock function must be called exactly once.
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
