@@ -1,0 +1,116 @@
+package condition_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chatflow/chatflow/condition"
+)
+
+func benchVars() *condition.Vars {
+	return &condition.Vars{
+		Answer:  "yes",
+		Contact: condition.Map{"firstname": "Ada", "email": "ada@example.com", "numemployees": int64(1200), "tags": []string{"vip", "beta"}},
+		Answers: condition.Map{"size": "large"},
+	}
+}
+
+func BenchmarkEval(b *testing.B) {
+	env, err := condition.NewEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, expr string }{
+		{"answer", `answer == "yes"`},
+		{"int", `contact.numemployees > 50`},
+		{"has_and", `has(contact.email) && answers.size == "large"`},
+		{"available", `!available`},
+		{"lower", `answer.lowerAscii() == "yes"`},
+		{"exists", `contact.tags.exists(t, t == "vip")`},
+	} {
+		c, err := env.Compile(bc.expr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := benchVars()
+		ctx := context.Background()
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ok, err := c.Eval(ctx, v)
+				if err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEvalParallel(b *testing.B) {
+	env, err := condition.NewEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := env.Compile(`has(contact.email) && answers.size == "large"`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := benchVars()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			if ok, err := c.Eval(ctx, v); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+}
+
+func BenchmarkRender(b *testing.B) {
+	env, err := condition.NewEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, text string }{
+		{"static", "Welcome to our site! How can we help?"},
+		{"paths", `Hi {{ contact.firstname | default("there") }}, you said {{ answer }}. Your size: {{ answers.size }}.`},
+		{"cel", `Hi {{ contact.firstname.upperAscii() }}, {{ contact.numemployees * 2 }} seats?`},
+	} {
+		tmpl, err := env.CompileTemplate(bc.text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := benchVars()
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if tmpl.Render(v) == "" {
+					b.Fatal("empty")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCompile(b *testing.B) {
+	env, err := condition.NewEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := env.Compile(`has(contact.email) && answers.size == "large"`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNewEnv(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := condition.NewEnv(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

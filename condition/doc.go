@@ -1,0 +1,94 @@
+// Package condition compiles and evaluates the expressions a chatflow uses to
+// branch and to personalize its messages.
+//
+// Two kinds of text are compiled here, both against one shared [Env]:
+//
+//   - conditions of if/then branches, written in the Common Expression
+//     Language (CEL) and required to be boolean ([Env.Compile]);
+//   - bot message templates with {{ … }} personalization tokens
+//     ([Env.CompileTemplate]).
+//
+// Both are type-checked when a flow is loaded, so a typo in a property or
+// variable name is reported then, with its line and column, and never in the
+// middle of a conversation.
+//
+// # Variables
+//
+// Conditions and template tokens see these variables (filled from [Vars]):
+//
+//	answer     string             the visitor's current answer (typed text or the quick-reply value)
+//	contact    map(string, dyn)   contact properties, e.g. contact.firstname, contact.numemployees
+//	company    map(string, dyn)   company properties, e.g. company.industry
+//	answers    map(string, dyn)   earlier answers in the session, by action name, e.g. answers.ask_size
+//	session    map(string, dyn)   session facts, e.g. session.channel, session.language, session.started_at
+//	visitor    map(string, dyn)   visitor facts, e.g. visitor.known, visitor.identified, visitor.id
+//	page       map(string, dyn)   the page the chat runs on, e.g. page.url, page.path, page.query
+//	available  bool               whether a team member or agent is available now
+//	now        timestamp          the current time
+//
+// A map value holds one of: string, int, double, bool, timestamp, duration or
+// list(string), as the host typed it. Reading a key that is absent is an
+// evaluation error; test for it with has(contact.email), or read it with a
+// fallback using the optional syntax: contact.?email.orValue("").
+// Because map values are dyn, compare them to typed values
+// (contact.numemployees > 50, answers.ask_size == "large"); a bare map value such
+// as contact.subscribed is not accepted as a condition: write
+// contact.subscribed == true.
+//
+// Besides the standard CEL operators, macros (has, all, exists, exists_one,
+// map, filter) and functions (size, contains, startsWith, endsWith, matches,
+// timestamp and duration arithmetic, getHours and friends…), the environment
+// offers the CEL string extension (lowerAscii, upperAscii, trim, split,
+// replace, indexOf, substring, join, format…), optional values (?. and
+// orValue), and any function the host registers with [WithFunction].
+//
+// Examples of conditions:
+//
+//	answer == "yes"
+//	answer.lowerAscii().contains("pricing")
+//	contact.numemployees > 50 && company.industry == "SOFTWARE"
+//	has(contact.email) && answers.ask_size == "large"
+//	!available || now.getHours("Europe/Paris") >= 18
+//	"vip" in contact.?tags.orValue([])
+//
+// Each evaluation is bounded by a cost limit ([WithCostLimit]), so a condition
+// iterating over a large list cannot stall a conversation.
+//
+// # Templates
+//
+// A template is plain text with tokens. A token is a CEL expression between
+// double braces; its value is inserted as text:
+//
+//	Hi {{ contact.firstname }}, thanks for your interest in {{ answers.product }}!
+//
+// A token may give a default, used when the value is absent (a missing key,
+// null, an empty optional), empty, or fails to evaluate; the default is a
+// string literal in double or single quotes:
+//
+//	Hi {{ contact.firstname | default("there") }}!
+//	Hi {{ contact.firstname | default('there') }}!
+//
+// A token without a default renders as nothing in those cases: rendering
+// never fails. Values are rendered as follows: strings as they are; ints
+// without decimals; doubles in their shortest form (2.5, 1e+21); bools as
+// true or false; timestamps in RFC 3339 (2024-05-01T09:30:00Z); durations as
+// Go prints them (1h30m0s); lists with their elements joined by ", ". A map
+// renders as absent.
+//
+// Values are inserted literally: a property value that itself contains
+// {{ … }} is never evaluated. To write literal double braces in a template,
+// escape the opening pair with a backslash: \{{ renders as {{. A backslash
+// anywhere else is ordinary text, and so is a "}}" outside a token.
+//
+// An unclosed {{ is a syntax error. Every token is compiled by
+// [Env.CompileTemplate]; errors report the line and column in the template
+// text.
+//
+// # Concurrency
+//
+// An [Env], a [Condition] and a [Template] are immutable once built and safe
+// for concurrent use by multiple goroutines. Build one Env for the program and
+// compile every flow with it. Evaluation never retains nor modifies the
+// [Vars] it is given; the Lookups it holds must allow concurrent reads if the
+// same Vars is shared by concurrent evaluations.
+package condition
