@@ -93,13 +93,15 @@ type Contacts interface {
 	// Contact returns the contact with the given ID, or ErrNotFound.
 	Contact(ctx context.Context, id string) (Contact, error)
 	// ContactByEmail returns the contact whose "email" property equals email
-	// (compared case-insensitively), or ErrNotFound.
+	// (compared case-insensitively), or ErrNotFound. If several contacts
+	// share an address, it returns the one created first.
 	ContactByEmail(ctx context.Context, email string) (Contact, error)
 	// CreateContact stores a new contact with the given properties and
 	// returns it with its new ID.
 	CreateContact(ctx context.Context, props Properties) (Contact, error)
 	// UpdateContact merges props into the contact's properties; a property
-	// set to "" is cleared. It returns ErrNotFound for an unknown ID.
+	// set to "" is cleared (afterwards it is absent, or stored as "", which
+	// callers treat alike). It returns ErrNotFound for an unknown ID.
 	// Writing the same values twice must be harmless: the engine may repeat
 	// a write when the host retries a message after a failure.
 	UpdateContact(ctx context.Context, id string, props Properties) error
@@ -132,7 +134,9 @@ type Sessions interface {
 	// stores nothing and returns ErrConflict.
 	Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error)
 	// Delete removes a conversation's session. Deleting a missing session
-	// is not an error.
+	// is not an error. A later Save with expected version 0 starts the
+	// conversation afresh; callers must hold the conversation's lock, so no
+	// stale writer can reuse the old version numbers.
 	Delete(ctx context.Context, conversationID string) error
 }
 
@@ -140,6 +144,8 @@ type Sessions interface {
 // a conversation ID for the length of a turn.
 type Locker interface {
 	// Lock blocks until the key is free or ctx ends, and returns the function
-	// that releases it. The unlock function must be called exactly once.
+	// that releases it. When ctx ends first (or has already ended), Lock
+	// returns an error matching ctx.Err(). Calling unlock more than once is
+	// harmless: calls after the first do nothing.
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }

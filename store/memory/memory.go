@@ -1,0 +1,95 @@
+// Package memory provides in-memory implementations of the store
+// interfaces: Contacts (which also serves companies), Sessions and Locker.
+//
+// They let a host or a test run chatflows with no setup, and they are the
+// reference the conformance suite in store/storetest is checked against.
+// Data lives only as long as the value that holds it.
+//
+// Every type is safe for concurrent use and copies data in and out: a
+// caller can never change stored data through a map or slice it passed in
+// or got back. Records are spread over 32 shards, each with its own lock,
+// so that many conversations proceed in parallel on many cores without
+// contending for one global lock.
+//
+// The zero value of each type is an empty store ready to use; the New
+// functions are shorthands that return a pointer to one. A value must not be
+// copied after first use.
+package memory
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// shardCount is the number of independently locked parts a store is split
+// into. 32 is far more than the cores a host usually has, so two busy keys
+// rarely share a lock, and small enough to keep an empty store small.
+const shardCount = 32
+
+// shardOf returns the shard index of key: its 32-bit FNV-1a hash modulo
+// shardCount.
+func shardOf(key string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % shardCount)
+}
+
+// cacheLine is the size padding rounds shards up to, so that the locks of
+// neighbouring shards do not share a cache line.
+const cacheLine = 64
+
+// shard is one lock-protected part of a map. The map is created on first
+// write, which keeps the zero value usable.
+type shard[V any] struct {
+	mu sync.RWMutex
+	m  map[string]V
+	_  [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(map[string]V(nil)))%cacheLine]byte
+}
+
+// put stores v under key; the caller holds s.mu for writing.
+func (s *shard[V]) put(key string, v V) {
+	if s.m == nil {
+		s.m = make(map[string]V)
+	}
+	s.m[key] = v
+}
+
+// foldKey returns a key under which strings that are equal under Unicode
+// case folding (strings.EqualFold) coincide: each rune is replaced by the
+// smallest rune of its case-folding orbit.
+func foldKey(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		// For ASCII letters the smallest rune of the orbit is the capital
+		// (the Kelvin sign and long s lie above ASCII).
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - ('a' - 'A')
+			}
+		}
+		return string(b)
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		min := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < min {
+				min = f
+			}
+		}
+		b = utf8.AppendRune(b, min)
+	}
+	return string(b)
+}
