@@ -1,0 +1,418 @@
+// Package engine runs chatflows: it loads and validates flow definitions
+// (Load), keeps the published versions (Engine.Publish), and runs the turns
+// of conversations (Engine.Start, Engine.Handle) against the host's stores.
+//
+// A turn takes the conversation's lock, loads its session, runs actions
+// until one waits for the visitor, writes property changes, saves the
+// session and returns a Reply with the bot's messages, quick replies, events
+// and the session status. If any store fails, the turn returns the error and
+// the session stays as it was, so the host can retry the same message; a
+// message whose ID the session has already processed is answered with a
+// Reply marked Duplicate and changes nothing.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
+)
+
+// Config configures an Engine. Contacts and Sessions are required.
+type Config struct {
+	// Contacts stores contact records.
+	Contacts store.Contacts
+	// Companies stores company records; nil disables company actions.
+	Companies store.Companies
+	// Sessions stores conversation sessions.
+	Sessions store.Sessions
+	// Locker serializes the turns of a conversation. nil means an in-process
+	// lock, which is right only when one process handles a conversation.
+	Locker store.Locker
+	// Ports are the host's services for actions.
+	Ports *action.Ports
+	// Schema types contact and company properties; nil means
+	// action.DefaultSchema().
+	Schema action.Schema
+	// Clock returns the current time, used when an input carries none;
+	// nil means time.Now.
+	Clock func() time.Time
+	// PhoneRegion is the default region for phone numbers when a flow sets
+	// none; default "US".
+	PhoneRegion string
+	// Available reports whether a team member or agent is available for a
+	// conversation; conditions see it as `available`. nil means false.
+	Available func(ctx context.Context, flowID string) (bool, error)
+	// Registry and Env are used by Engine.Load; nil means the defaults.
+	Registry *action.Registry
+	Env      *condition.Env
+}
+
+// Engine runs conversations. It is safe for concurrent use by many
+// conversations; turns of one conversation are serialized through the
+// Locker. Build it with New; the zero value is not usable.
+type Engine struct {
+	contacts    store.Contacts
+	companies   store.Companies
+	sessions    store.Sessions
+	locker      store.Locker
+	ports       *action.Ports
+	schema      action.Schema
+	clock       func() time.Time
+	phoneRegion string
+	availableFn func(ctx context.Context, flowID string) (bool, error)
+	loadOpts    LoadOptions
+
+	pubMu sync.Mutex // serializes Publish; readers use flows without locking
+	flows atomic.Pointer[flowSet]
+}
+
+type flowKey struct {
+	id      string
+	version int
+}
+
+type flowSet struct {
+	versions map[flowKey]*Flow
+	latest   map[string]*Flow
+}
+
+// New returns an engine for the given configuration.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Contacts == nil {
+		return nil, fmt.Errorf("%w: Contacts is nil", ErrInvalidConfig)
+	}
+	if cfg.Sessions == nil {
+		return nil, fmt.Errorf("%w: Sessions is nil", ErrInvalidConfig)
+	}
+	e := &Engine{
+		contacts: cfg.Contacts, companies: cfg.Companies, sessions: cfg.Sessions,
+		locker: cfg.Locker, ports: cfg.Ports, schema: cfg.Schema, clock: cfg.Clock,
+		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available,
+		loadOpts: LoadOptions{Registry: cfg.Registry, Env: cfg.Env},
+	}
+	if e.locker == nil {
+		e.locker = memory.NewLocker()
+	}
+	if e.ports == nil {
+		e.ports = &action.Ports{}
+	}
+	if e.schema == nil {
+		e.schema = action.DefaultSchema()
+	}
+	if e.clock == nil {
+		e.clock = time.Now
+	}
+	if e.phoneRegion == "" {
+		e.phoneRegion = "US"
+	}
+	e.flows.Store(&flowSet{versions: map[flowKey]*Flow{}, latest: map[string]*Flow{}})
+	return e, nil
+}
+
+// Load loads a flow with the engine's registry and environment and checks
+// that the engine provides every port its actions need. It does not publish.
+func (e *Engine) Load(data []byte) (*Flow, error) {
+	f, err := Load(data, e.loadOpts)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkPorts(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (e *Engine) hasPort(p action.Port) bool {
+	if p == action.PortCompanies {
+		return e.companies != nil
+	}
+	return e.ports.Has(p)
+}
+
+func (e *Engine) checkPorts(f *Flow) error {
+	var errs []error
+	for i, n := range f.nodes {
+		pu, ok := n.act.(action.PortUser)
+		if !ok {
+			continue
+		}
+		for _, p := range pu.Ports() {
+			if !e.hasPort(p) {
+				errs = append(errs, &LoadError{
+					Path: fmt.Sprintf("actions[%d].type", i), Action: n.def.Name,
+					Msg: fmt.Sprintf("action type %q needs the %q port, which the engine was not given", n.def.Type, p),
+					Err: ErrMissingPort,
+				})
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Publish makes a flow version available. New conversations of the flow's
+// ID start on the highest published version; running sessions stay on the
+// version they started with. Publishing an identical flow again is a no-op;
+// a different flow under a published ID and version is an error.
+func (e *Engine) Publish(f *Flow) error {
+	if err := e.checkPorts(f); err != nil {
+		return err
+	}
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	cur := e.flows.Load()
+	key := flowKey{f.def.ID, f.def.Version}
+	if old, ok := cur.versions[key]; ok {
+		a, _ := json.Marshal(old)
+		b, _ := json.Marshal(f)
+		if string(a) != string(b) {
+			return fmt.Errorf("%w: flow %q version %d is already published with other content", ErrInvalidFlow, key.id, key.version)
+		}
+		return nil
+	}
+	next := &flowSet{versions: make(map[flowKey]*Flow, len(cur.versions)+1), latest: make(map[string]*Flow, len(cur.latest)+1)}
+	for k, v := range cur.versions {
+		next.versions[k] = v
+	}
+	for k, v := range cur.latest {
+		next.latest[k] = v
+	}
+	next.versions[key] = f
+	if l, ok := next.latest[key.id]; !ok || l.def.Version < key.version {
+		next.latest[key.id] = f
+	}
+	e.flows.Store(next)
+	return nil
+}
+
+// Flow returns a published flow version; version 0 means the latest.
+func (e *Engine) Flow(id string, version int) (*Flow, error) {
+	set := e.flows.Load()
+	var f *Flow
+	if version == 0 {
+		f = set.latest[id]
+	} else {
+		f = set.versions[flowKey{id, version}]
+	}
+	if f == nil {
+		if version == 0 {
+			return nil, fmt.Errorf("%w: %q is not published", ErrUnknownFlow, id)
+		}
+		return nil, fmt.Errorf("%w: %q version %d is not published", ErrUnknownFlow, id, version)
+	}
+	return f, nil
+}
+
+// StartRequest starts a conversation.
+type StartRequest struct {
+	// ConversationID identifies the conversation; the host chooses it.
+	ConversationID string
+	// FlowID is the chatflow to run (its latest published version).
+	FlowID string
+	// ContactID links a visitor the host has identified to their contact.
+	ContactID string
+	// Channel is the conversation's channel, e.g. "chat" or "whatsapp".
+	Channel string
+	// Page and Visitor are facts conditions see as page.* and visitor.*.
+	Page    map[string]string
+	Visitor map[string]string
+	// Time is when the conversation starts; zero means the engine's clock.
+	Time time.Time
+}
+
+// Input is a visitor's message to a running conversation.
+type Input struct {
+	// ConversationID identifies the conversation.
+	ConversationID string
+	// MessageID is the host's ID of the message. A message whose ID the
+	// conversation processed already (among its last RecentMessages) changes
+	// nothing and gets a Reply marked Duplicate. Empty disables the check.
+	MessageID string
+	// Text is what the visitor typed.
+	Text string
+	// QuickReply is the value of the quick reply the visitor clicked.
+	QuickReply string
+	// Time is when the visitor sent it; zero means the engine's clock.
+	Time time.Time
+}
+
+func (e *Engine) now(t time.Time) time.Time {
+	if t.IsZero() {
+		return e.clock()
+	}
+	return t
+}
+
+// Start starts a conversation: it creates the session and returns the
+// welcome message. No action runs until the visitor's first input.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
+	if req.ConversationID == "" {
+		return nil, fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
+	}
+	f, err := e.Flow(req.FlowID, 0)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now(req.Time)
+	unlock, err := e.locker.Lock(ctx, req.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: locking conversation %s: %w", req.ConversationID, err)
+	}
+	defer unlock()
+	switch _, err := e.sessions.Load(ctx, req.ConversationID); {
+	case err == nil:
+		return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("engine: loading session %s: %w", req.ConversationID, err)
+	}
+	s := &Session{
+		Format: sessionFormat, ConversationID: req.ConversationID,
+		ContactID: req.ContactID, Identified: req.ContactID != "",
+		Channel: req.Channel, Page: req.Page, Visitor: req.Visitor,
+	}
+	t := newTurn(ctx, e, f, s, now, "start")
+	t.begin(f)
+	if t.fatal != nil {
+		return nil, t.fatal
+	}
+	if err := e.save(ctx, t, 0); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
+		}
+		return nil, err
+	}
+	return t.finishReply(), nil
+}
+
+// begin (re)starts the session on flow f and says the welcome message.
+func (t *turn) begin(f *Flow) {
+	s := t.sess
+	t.flow = f
+	s.FlowID, s.FlowVersion = f.def.ID, f.def.Version
+	s.Status = StatusWelcome
+	s.Position, s.ActionState, s.Answers, s.CustomState = "", nil, nil, nil
+	s.StartedAt, s.LastInteractionAt = t.now, t.now
+	t.emitFor(action.EventConversationStarted, nil, "")
+	t.Say(f.def.Welcome.Message)
+	t.Prompt(f.def.Welcome.QuickReplies, true)
+}
+
+// Handle processes a visitor's input and returns the bot's reply.
+//
+// For a conversation whose bot part is over it returns a Reply holding only
+// the status together with an error matching ErrConversationOver, so the
+// host can route the message to its inbox.
+func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
+	if in.ConversationID == "" {
+		return nil, fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
+	}
+	value := in.Text
+	if in.QuickReply != "" {
+		value = in.QuickReply
+	}
+	if strings.TrimSpace(value) == "" {
+		return nil, fmt.Errorf("%w: empty message", ErrInvalidInput)
+	}
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.QuickReply) {
+		return nil, fmt.Errorf("%w: the message is not valid UTF-8", ErrInvalidInput)
+	}
+	now := e.now(in.Time)
+	unlock, err := e.locker.Lock(ctx, in.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
+	}
+	defer unlock()
+	rec, err := e.sessions.Load(ctx, in.ConversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownConversation, in.ConversationID)
+	} else if err != nil {
+		return nil, fmt.Errorf("engine: loading session %s: %w", in.ConversationID, err)
+	}
+	s := new(Session)
+	if err := json.Unmarshal(rec.Data, s); err != nil {
+		return nil, fmt.Errorf("engine: session %s is corrupt: %w", in.ConversationID, err)
+	}
+	if in.MessageID != "" && s.seen(in.MessageID) {
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Duplicate: true}, nil
+	}
+	f, err := e.Flow(s.FlowID, s.FlowVersion)
+	if err != nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(value); n > f.def.Options.MaxAnswerLength {
+		return nil, fmt.Errorf("%w: the message has %d characters, more than the limit of %d", ErrInvalidInput, n, f.def.Options.MaxAnswerLength)
+	}
+	if s.Status.Over() {
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status},
+			fmt.Errorf("%w: conversation %s is %s", ErrConversationOver, s.ConversationID, s.Status)
+	}
+	t := newTurn(ctx, e, f, s, now, in.MessageID)
+	t.input = value
+	if now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout) {
+		latest, err := e.Flow(s.FlowID, 0)
+		if err != nil {
+			return nil, err
+		}
+		t.emitFor(action.EventSessionReset, nil, "session timeout")
+		t.begin(latest)
+	}
+	s.remember(in.MessageID)
+	s.LastInteractionAt = now
+	t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, MessageID: in.MessageID, Time: now}
+	t.handle(t.in)
+	if t.fatal != nil {
+		return nil, t.fatal
+	}
+	if err := e.save(ctx, t, rec.Version); err != nil {
+		return nil, err
+	}
+	return t.finishReply(), nil
+}
+
+// Session returns a conversation's stored session.
+func (e *Engine) Session(ctx context.Context, conversationID string) (*Session, error) {
+	rec, err := e.sessions.Load(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownConversation, conversationID)
+	} else if err != nil {
+		return nil, err
+	}
+	s := new(Session)
+	if err := json.Unmarshal(rec.Data, s); err != nil {
+		return nil, fmt.Errorf("engine: session %s is corrupt: %w", conversationID, err)
+	}
+	return s, nil
+}
+
+func (e *Engine) available(t *turn) bool {
+	if e.availableFn == nil {
+		return false
+	}
+	ok, err := e.availableFn(t.ctx, t.flow.def.ID)
+	if err != nil {
+		t.Emit(action.Event{Type: action.EventConditionError, Reason: "availability: " + err.Error()})
+		return false
+	}
+	return ok
+}
+
+func (t *turn) finishReply() *Reply {
+	r := &t.reply
+	r.Status = t.sess.Status
+	if t.sess.Status == StatusActive {
+		r.Awaiting = t.sess.Position
+	} else if t.sess.Status != StatusWelcome {
+		r.QuickReplies, r.FreeText = nil, false
+	}
+	return r
+}

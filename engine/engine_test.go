@@ -1,0 +1,381 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/engine/enginetest"
+	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestQualifyLeadsSalesPath(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	h.Start("c1").
+		ExpectBot("Hi there! 👋 Want to find out how we can help your business?").
+		ExpectQuickReplies("yes").
+		ExpectStatus(engine.StatusWelcome).
+		Clicks("yes").
+		ExpectBot("Great! What's your first name?").
+		ExpectAwaiting("ask_name").
+		Says("Ada").
+		ExpectBot("Nice to meet you, Ada. What's your work email address?").
+		ExpectNoProperty("email").
+		Says("ada@example").
+		ExpectEvent(action.EventAnswerRejected, "ask_email").
+		ExpectAwaiting("ask_email").
+		Says("Ada@Example.COM").
+		ExpectEvent(action.EventContactCreated).
+		ExpectProperty("email", "Ada@example.com").
+		ExpectProperty("firstname", "Ada").
+		ExpectQuickReplies("1-10", "11-50", "51-200", "201+").
+		ExpectFreeText(false).
+		Says("More than 200").
+		ExpectEvent(action.EventBranchTaken, "ask_size").
+		ExpectProperty("company_size", "201+").
+		ExpectProperty("lifecyclestage", "salesqualifiedlead").
+		ExpectStatus(engine.StatusFinished).
+		ExpectEvent(action.EventConversationFinished).
+		MatchGolden("testdata/qualify-leads-sales.golden")
+}
+
+func TestQualifyLeadsSmallCompany(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	h.Start("c1").Says("hello").Says("Bo").Says("bo@shop.example").
+		Clicks("1-10").
+		ExpectBot("Thanks, Bo! We'll send a few resources to get you started to bo@shop.example.").
+		ExpectNoEvent(action.EventBranchTaken).
+		ExpectProperty("lifecyclestage", "lead").
+		ExpectStatus(engine.StatusFinished)
+}
+
+func TestTypingDelay(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"options":{"typingDelay":"1.5s"},
+		"actions":[{"name":"a","type":"send_message","settings":{"message":["one","two"]}}]}`))
+	r := h.Start("c1").Says("go").Reply()
+	require.Len(t, r.Messages, 2)
+	assert.Zero(t, r.Messages[0].Delay, "the first message follows the visitor's at once")
+	assert.Equal(t, 1500*time.Millisecond, r.Messages[1].Delay)
+}
+
+func TestMaxAttemptsFollowsFailurePath(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	c := h.Start("c1").Says("hi").Says("Ada").
+		Says("nope").ExpectAwaiting("ask_email").
+		Says("still nope").ExpectAwaiting("ask_email").
+		Says("never").
+		ExpectEvent(action.EventActionFailed, "ask_email").
+		ExpectBot("No problem — you can always reach us through the contact page.").
+		ExpectStatus(engine.StatusFinished)
+	c.ExpectProperty("firstname", "Ada") // kept with the session: the visitor never became a contact
+	assert.Empty(t, h.Contacts.AllContacts(context.Background()))
+}
+
+func TestFailureWithoutPathShowsGeneralError(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
+		"options":{"generalErrorMessage":"Oops."},
+		"actions":[{"name":"ask","type":"ask_question","settings":{"message":["Email?"],"property":"email","maxAttempts":2}},
+		           {"name":"done","type":"send_message","settings":{"message":["ok"]}}]}`))
+	h.Start("c1").Says("hi").Says("x").ExpectAwaiting("ask").Says("y").
+		ExpectBot("Oops.").
+		ExpectEvent(action.EventGeneralError).
+		ExpectStatus(engine.StatusEnded).
+		Says("hello?").
+		ExpectError(engine.ErrConversationOver).
+		ExpectStatus(engine.StatusEnded)
+}
+
+func TestWelcomeQuickReplyChoosesFirstAction(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,
+		"welcome":{"message":["How can we help?"],"quickReplies":[{"value":"sales","next":"sales"},{"value":"support","label":"Get support","next":"support"}]},
+		"actions":[{"name":"sales","type":"send_message","settings":{"message":["Sales here."]},"end":true},
+		           {"name":"support","type":"send_message","settings":{"message":["Support here, you chose {{ answers.welcome }}."]},"end":true}]}`))
+	h.Start("a").Clicks("support").ExpectBot("Support here, you chose support.")
+	h.Start("b").Says("get SUPPORT").ExpectBot("Support here, you chose support.")
+	h.Start("c").Says("whatever").ExpectBot("Sales here.")
+}
+
+func TestSessionTimeoutResetsUnlessFinished(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	h.Start("c1").Says("hi").Says("Ada").ExpectAwaiting("ask_email").
+		Advance(31*time.Minute).
+		Says("ada@example.com").
+		ExpectEvent(action.EventSessionReset).
+		ExpectBot("Hi there! 👋 Want to find out how we can help your business?", "Great! What's your first name?").
+		ExpectAwaiting("ask_name")
+
+	done := h.Start("c2").Says("hi").Says("Bo").Says("bo@x.example").Clicks("1-10").ExpectStatus(engine.StatusFinished)
+	done.Advance(2 * time.Hour).Says("hello again").
+		ExpectError(engine.ErrConversationOver).
+		ExpectStatus(engine.StatusFinished)
+
+	h.Start("c3").Says("hi").Advance(29 * time.Minute).Says("Cy").
+		ExpectNoEvent(action.EventSessionReset).ExpectAwaiting("ask_email")
+}
+
+func TestSkipIfKnown(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	ct, err := h.Contacts.CreateContact(context.Background(), store.Properties{"email": "known@x.example", "firstname": "Kim"})
+	require.NoError(t, err)
+	h.StartWith(engine.StartRequest{ConversationID: "c1", ContactID: ct.ID}).
+		Says("hi").Says("Kimberly").
+		ExpectEvent(action.EventActionSkipped, "ask_email").
+		ExpectAwaiting("ask_size").
+		ExpectProperty("firstname", "Kimberly")
+}
+
+func TestDuplicateMessageIsProcessedOnce(t *testing.T) {
+	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
+	c := h.Start("c1")
+	c.Send(engine.Input{MessageID: "m1", Text: "hi"}).ExpectAwaiting("ask_name")
+	c.Send(engine.Input{MessageID: "m2", Text: "Ada"}).ExpectAwaiting("ask_email")
+	c.Send(engine.Input{MessageID: "m2", Text: "Ada"})
+	assert.True(t, c.Reply().Duplicate)
+	assert.Empty(t, c.Reply().Messages)
+	c.ExpectStatus(engine.StatusActive)
+	s, err := h.Engine.Session(context.Background(), "c1")
+	require.NoError(t, err)
+	assert.Equal(t, "ask_email", s.Position)
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"options":{"maxAnswerLength":10},
+		"actions":[{"name":"ask","type":"ask_question","settings":{"message":["?"]}}]}`))
+	ctx := context.Background()
+	h.Start("c1").Says("go").ExpectAwaiting("ask")
+	before, err := h.Sessions.Load(ctx, "c1")
+	require.NoError(t, err)
+	for name, in := range map[string]engine.Input{
+		"too long":     {ConversationID: "c1", Text: strings.Repeat("é", 11)},
+		"invalid utf8": {ConversationID: "c1", Text: "a\xffb"},
+		"empty":        {ConversationID: "c1", Text: "  "},
+		"no id":        {Text: "hi"},
+	} {
+		_, err := h.Engine.Handle(ctx, in)
+		assert.ErrorIs(t, err, engine.ErrInvalidInput, name)
+	}
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "nope", Text: "hi"})
+	assert.ErrorIs(t, err, engine.ErrUnknownConversation)
+	_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: "c1", FlowID: "f"})
+	assert.ErrorIs(t, err, engine.ErrConversationExists)
+	_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: "c9", FlowID: "nope"})
+	assert.ErrorIs(t, err, engine.ErrUnknownFlow)
+	after, err := h.Sessions.Load(ctx, "c1")
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", Text: strings.Repeat("é", 10)})
+	assert.NoError(t, err, "exactly the limit is fine")
+}
+
+func TestSessionStaysOnItsFlowVersion(t *testing.T) {
+	v1 := `{"id":"f","version":1,"welcome":{"message":["v1"]},"actions":[
+		{"name":"ask","type":"ask_question","settings":{"message":["v1 question"]}},
+		{"name":"end","type":"send_message","settings":{"message":["v1 end"]}}]}`
+	v2 := strings.ReplaceAll(strings.Replace(v1, `"version":1`, `"version":2`, 1), "v1", "v2")
+	h := enginetest.New(t, []byte(v1))
+	old := h.Start("old").Says("hi").ExpectBot("v1 question")
+	f2, err := h.Engine.Load([]byte(v2))
+	require.NoError(t, err)
+	require.NoError(t, h.Engine.Publish(f2))
+	old.Says("answer").ExpectBot("v1 end")
+	h.Start("new").ExpectBot("v2").Says("hi").ExpectBot("v2 question")
+
+	f1again, err := h.Engine.Load([]byte(v1))
+	require.NoError(t, err)
+	assert.NoError(t, h.Engine.Publish(f1again), "republishing the same content is harmless")
+	changed, err := h.Engine.Load([]byte(strings.Replace(v1, "v1 end", "changed", 1)))
+	require.NoError(t, err)
+	assert.ErrorIs(t, h.Engine.Publish(changed), engine.ErrInvalidFlow)
+}
+
+func TestTurnLimitStopsRunawayTurns(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"options":{"maxActionsPerTurn":2},"actions":[
+		{"name":"a","type":"send_message","settings":{"message":["1"]}},
+		{"name":"b","type":"send_message","settings":{"message":["2"]}},
+		{"name":"c","type":"send_message","settings":{"message":["3"]}}]}`))
+	h.Start("c1").Says("go").
+		ExpectBot("1", "2", engine.DefaultGeneralErrorMessage).
+		ExpectEvent(action.EventTurnLimit, "c").
+		ExpectStatus(engine.StatusEnded)
+}
+
+func TestBranchConditions(t *testing.T) {
+	schema := action.DefaultSchema()
+	schema[action.ContactObject]["age"] = action.PropertyDef{Type: action.NumberProperty}
+	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[
+		{"name":"ask_age","type":"ask_question","settings":{"message":["Age?"],"property":"age"},
+		 "branches":[{"if":"contact.nickname == \"x\"","then":"nick"},{"if":"contact.age >= 18","then":"adult"}],"next":"minor"},
+		{"name":"adult","type":"send_message","settings":{"message":["adult"]},"end":true},
+		{"name":"minor","type":"send_message","settings":{"message":["minor"]},"end":true},
+		{"name":"nick","type":"send_message","settings":{"message":["nick"]},"end":true}]}`), enginetest.WithSchema(schema))
+	h.Start("a").Says("hi").Says("42").ExpectBot("adult").
+		ExpectEvent(action.EventConditionError, "ask_age"). // contact.nickname is missing: that branch counts as false
+		ExpectProperty("age", "42")
+	h.Start("b").Says("hi").Says("twelve").ExpectEvent(action.EventAnswerRejected).Says("12").ExpectBot("minor")
+}
+
+func TestCompanyPropertySkippedWithoutCompany(t *testing.T) {
+	h := enginetest.New(t, flowWith(`[{"name":"co","type":"set_company_property","settings":{"property":"name","value":"x"}},
+		{"name":"done","type":"send_message","settings":{"message":["done"]}}]`))
+	h.Start("c1").Says("hi").ExpectEvent(action.EventActionSkipped, "co").ExpectBot("done")
+}
+
+func TestCompanyActionsNeedTheCompaniesPort(t *testing.T) {
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	require.NoError(t, err)
+	_, err = e.Load(flowWith(`[{"name":"co","type":"set_company_property","settings":{"property":"name","value":"x"}}]`))
+	assert.ErrorIs(t, err, engine.ErrMissingPort)
+	assert.ErrorContains(t, err, "actions[0].type")
+}
+
+// panicky is a host action that panics.
+type panicky struct{}
+
+func (panicky) Run(context.Context, action.Turn) (action.Result, error) { panic("boom") }
+
+func TestPanickingActionFollowsFailurePath(t *testing.T) {
+	reg, err := action.DefaultRegistry().With(action.Type{Name: "panicky", New: func() action.Action { return panicky{} }})
+	require.NoError(t, err)
+	h := enginetest.New(t, flowWith(`[{"name":"p","type":"panicky","onFailure":"sorry"},
+		{"name":"sorry","type":"send_message","settings":{"message":["That did not work."]}}]`), enginetest.WithRegistry(reg))
+	h.Start("c1").Says("hi").ExpectEvent(action.EventActionFailed, "p").ExpectBot("That did not work.")
+}
+
+// flakySessions fails Save when told to.
+type flakySessions struct {
+	*memory.Sessions
+	fail atomic.Bool
+}
+
+func (f *flakySessions) Save(ctx context.Context, id string, data []byte, v int64) (int64, error) {
+	if f.fail.Load() {
+		return 0, errors.New("disk on fire")
+	}
+	return f.Sessions.Save(ctx, id, data, v)
+}
+
+// flakyContacts fails UpdateContact/CreateContact when told to.
+type flakyContacts struct {
+	*memory.Contacts
+	fail    atomic.Bool
+	creates atomic.Int32
+}
+
+func (f *flakyContacts) CreateContact(ctx context.Context, p store.Properties) (store.Contact, error) {
+	if f.fail.Load() {
+		return store.Contact{}, errors.New("contacts down")
+	}
+	f.creates.Add(1)
+	return f.Contacts.CreateContact(ctx, p)
+}
+
+func TestStoreFailureMidTurnDoesNotAdvance(t *testing.T) {
+	ctx := context.Background()
+	sessions := &flakySessions{Sessions: memory.NewSessions()}
+	contacts := &flakyContacts{Contacts: memory.NewContacts()}
+	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: sessions})
+	require.NoError(t, err)
+	f, err := e.Load(mustTemplate(t, "qualify-leads"))
+	require.NoError(t, err)
+	require.NoError(t, e.Publish(f))
+	_, err = e.Start(ctx, engine.StartRequest{ConversationID: "c", FlowID: f.ID()})
+	require.NoError(t, err)
+	for i, text := range []string{"hi", "Ada"} {
+		_, err := e.Handle(ctx, engine.Input{ConversationID: "c", MessageID: fmt.Sprint(i), Text: text})
+		require.NoError(t, err)
+	}
+	email := engine.Input{ConversationID: "c", MessageID: "email", Text: "ada@example.com"}
+
+	// The contact store fails: nothing moves.
+	contacts.fail.Store(true)
+	_, err = e.Handle(ctx, email)
+	require.ErrorContains(t, err, "contacts down")
+	s, _ := e.Session(ctx, "c")
+	assert.Equal(t, "ask_email", s.Position)
+	assert.Empty(t, s.ContactID)
+
+	// The contact is created but the session cannot be saved: the retry
+	// must find that contact instead of creating a second one.
+	contacts.fail.Store(false)
+	sessions.fail.Store(true)
+	_, err = e.Handle(ctx, email)
+	require.ErrorContains(t, err, "disk on fire")
+	s, _ = e.Session(ctx, "c")
+	assert.Equal(t, "ask_email", s.Position)
+
+	sessions.fail.Store(false)
+	r, err := e.Handle(ctx, email)
+	require.NoError(t, err)
+	assert.Equal(t, "ask_size", r.Awaiting)
+	assert.Equal(t, int32(1), contacts.creates.Load(), "exactly one contact created")
+	assert.Len(t, contacts.AllContacts(ctx), 1)
+
+	r, err = e.Handle(ctx, email)
+	require.NoError(t, err)
+	assert.True(t, r.Duplicate)
+}
+
+// counter is a host action that increments a contact property: with turns
+// serialized, no increment may be lost.
+type counter struct{}
+
+func (counter) Run(_ context.Context, t action.Turn) (action.Result, error) {
+	v, _ := t.Property(action.ContactObject, "count")
+	var n int
+	fmt.Sscan(v, &n)
+	if err := t.SetProperty(action.ContactObject, "count", fmt.Sprint(n+1)); err != nil {
+		return action.Result{}, err
+	}
+	return action.Result{Status: action.Done}, nil
+}
+
+func TestConcurrentMessagesAreSerialized(t *testing.T) {
+	reg, err := action.DefaultRegistry().With(action.Type{Name: "count", New: func() action.Action { return counter{} }})
+	require.NoError(t, err)
+	h := enginetest.New(t, flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["?"]}},
+		{"name":"count","type":"count","next":"ask"}]`), enginetest.WithRegistry(reg))
+	ctx := context.Background()
+	// Each redelivery is checked against the last engine.RecentMessages
+	// messages, so a conversation gets fewer than that at once.
+	const convs, msgs = 8, engine.RecentMessages - 1
+	for c := 0; c < convs; c++ {
+		ct, err := h.Contacts.CreateContact(ctx, store.Properties{"email": fmt.Sprintf("v%d@x.example", c)})
+		require.NoError(t, err)
+		_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: fmt.Sprint("c", c), FlowID: "f", ContactID: ct.ID})
+		require.NoError(t, err)
+		_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: fmt.Sprint("c", c), Text: "start"})
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	for c := 0; c < convs; c++ {
+		for m := 0; m < msgs; m++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in := engine.Input{ConversationID: fmt.Sprint("c", c), MessageID: fmt.Sprint(m), Text: "x"}
+				_, err := h.Engine.Handle(ctx, in)
+				assert.NoError(t, err)
+				_, err = h.Engine.Handle(ctx, in) // redelivered
+				assert.NoError(t, err)
+			}()
+		}
+	}
+	wg.Wait()
+	for c := 0; c < convs; c++ {
+		s, err := h.Engine.Session(ctx, fmt.Sprint("c", c))
+		require.NoError(t, err)
+		ct, err := h.Contacts.Contact(ctx, s.ContactID)
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprint(msgs), ct.Properties["count"], "conversation c%d", c)
+	}
+}

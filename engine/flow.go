@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/condition"
+)
+
+// Duration is a time.Duration written in flow JSON as a Go duration string
+// such as "1.5s" or "30m".
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"30m\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Definition is a flow as written in JSON (see docs/flow-format.md). Load
+// turns it into a Flow.
+type Definition struct {
+	// ID identifies the chatflow; versions of one chatflow share it.
+	ID string `json:"id"`
+	// Version numbers the published versions of the chatflow (1, 2, …).
+	Version int `json:"version"`
+	// Name is a display name.
+	Name string `json:"name,omitempty"`
+	// Language is the flow's display language (BCP 47), default "en".
+	Language string `json:"language,omitempty"`
+	// Welcome is the first thing the visitor sees.
+	Welcome Welcome `json:"welcome"`
+	// Options are the flow's settings.
+	Options Options `json:"options,omitzero"`
+	// Actions are the bot's steps, in order.
+	Actions []ActionDef `json:"actions"`
+	// Targeting, Display and Consent are the flow's targeting rules, display
+	// settings and consent policy, each read by its own package.
+	Targeting json.RawMessage `json:"targeting,omitempty"`
+	Display   json.RawMessage `json:"display,omitempty"`
+	Consent   json.RawMessage `json:"consent,omitempty"`
+}
+
+// Welcome is the welcome message and the quick replies shown under it.
+type Welcome struct {
+	// Message is the welcome message's bubbles.
+	Message action.Messages `json:"message"`
+	// QuickReplies are shown under the welcome message; each may name the
+	// action it starts with.
+	QuickReplies []action.QuickReply `json:"quickReplies,omitempty"`
+}
+
+// Options are a flow's settings (SPEC §5).
+type Options struct {
+	// TypingDelay is shown between consecutive bot messages.
+	TypingDelay Duration `json:"typingDelay,omitempty"`
+	// SessionTimeout resets an unfinished session after the visitor has been
+	// silent this long; default 30m.
+	SessionTimeout Duration `json:"sessionTimeout,omitempty"`
+	// GeneralErrorMessage is shown when an action fails without a failure path.
+	GeneralErrorMessage string `json:"generalErrorMessage,omitempty"`
+	// MaxActionsPerTurn stops a turn that runs more actions; default 100.
+	MaxActionsPerTurn int `json:"maxActionsPerTurn,omitempty"`
+	// MaxAnswerLength is the longest visitor input accepted, in characters;
+	// default 2000.
+	MaxAnswerLength int `json:"maxAnswerLength,omitempty"`
+	// PhoneRegion is the default region of phone numbers (ISO 3166-1
+	// alpha-2); default the engine's.
+	PhoneRegion string `json:"phoneRegion,omitempty"`
+}
+
+// ActionDef is one action as written in flow JSON.
+type ActionDef struct {
+	// Name is the action name: unique in the flow, used by branches.
+	Name string `json:"name"`
+	// Type is the action type's registry name, e.g. "ask_question".
+	Type string `json:"type"`
+	// Settings are the type's settings.
+	Settings json.RawMessage `json:"settings,omitempty"`
+	// Branches are tried in order after the action completes; the first
+	// whose condition is true names the next action.
+	Branches []Branch `json:"branches,omitempty"`
+	// Next is the default next action; empty means the following action.
+	Next string `json:"next,omitempty"`
+	// End makes the conversation finish after this action when no branch
+	// matches, instead of going on to the following action.
+	End bool `json:"end,omitempty"`
+	// OnFailure is the action that follows when this one fails.
+	OnFailure string `json:"onFailure,omitempty"`
+}
+
+// Branch is an if/then branch: a CEL condition and the action it leads to.
+type Branch struct {
+	// If is a boolean CEL expression (see package condition).
+	If string `json:"if"`
+	// Then is the action name to go to.
+	Then string `json:"then"`
+}
+
+// The defaults of Options.
+const (
+	DefaultSessionTimeout      = 30 * time.Minute
+	DefaultMaxActionsPerTurn   = 100
+	DefaultMaxAnswerLength     = 2000
+	DefaultGeneralErrorMessage = "Sorry, something went wrong. Please try again later."
+	DefaultLanguage            = "en"
+)
+
+// welcomeName is the name under which a welcome quick-reply choice is
+// recorded in answers; no action may use it.
+const welcomeName = "welcome"
+
+// Flow is a loaded chatflow: decoded, validated and compiled. A Flow is
+// immutable and safe for concurrent use.
+type Flow struct {
+	def      Definition
+	nodes    []*node
+	index    map[string]int
+	warnings []*LoadError
+	extras   map[string]any
+}
+
+// node is a compiled action.
+type node struct {
+	def       *ActionDef
+	typ       action.Type
+	act       action.Action
+	branches  []*condition.Condition
+	next      int // index of the default next action, or -1 to finish
+	onFailure int // index of the failure action, or -1
+}
+
+// ID returns the chatflow's ID.
+func (f *Flow) ID() string { return f.def.ID }
+
+// Version returns the flow's version.
+func (f *Flow) Version() int { return f.def.Version }
+
+// Name returns the display name.
+func (f *Flow) Name() string { return f.def.Name }
+
+// Language returns the flow's language.
+func (f *Flow) Language() string { return f.def.Language }
+
+// Options returns the flow's options with defaults filled in.
+func (f *Flow) Options() Options { return f.def.Options }
+
+// Warnings returns the problems that do not stop the flow from loading,
+// such as disconnected actions.
+func (f *Flow) Warnings() []*LoadError { return append([]*LoadError(nil), f.warnings...) }
+
+// ActionNames returns the action names in flow order.
+func (f *Flow) ActionNames() []string {
+	out := make([]string, len(f.nodes))
+	for i, n := range f.nodes {
+		out[i] = n.def.Name
+	}
+	return out
+}
+
+// Action returns the action of that name and its type name.
+func (f *Flow) Action(name string) (action.Action, string, bool) {
+	i, ok := f.index[name]
+	if !ok {
+		return nil, "", false
+	}
+	return f.nodes[i].act, f.nodes[i].def.Type, true
+}
+
+// FindActions is the editor's "go to action": the names of the actions
+// whose name contains query, ignoring case, in flow order.
+func (f *Flow) FindActions(query string) []string {
+	q := strings.ToLower(query)
+	var out []string
+	for _, n := range f.nodes {
+		if strings.Contains(strings.ToLower(n.def.Name), q) {
+			out = append(out, n.def.Name)
+		}
+	}
+	return out
+}
+
+// ReferencesTo returns the JSON paths that refer to the named action
+// (branches, next, onFailure, quick replies), sorted.
+func (f *Flow) ReferencesTo(name string) []string {
+	var out []string
+	for _, r := range f.references() {
+		if r.name == name {
+			out = append(out, r.path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Extra returns a section compiled by a section loader (see LoadOptions),
+// such as the targeting rules.
+func (f *Flow) Extra(section string) (any, bool) {
+	v, ok := f.extras[section]
+	return v, ok
+}
+
+// Definition returns a copy of the flow's definition in canonical form.
+func (f *Flow) Definition() Definition {
+	d := f.def
+	d.Actions = append([]ActionDef(nil), f.def.Actions...)
+	return d
+}
+
+// MarshalJSON writes the flow in canonical form: loading the output gives
+// an equal flow, and marshaling that gives the same bytes.
+func (f *Flow) MarshalJSON() ([]byte, error) { return json.Marshal(f.def) }

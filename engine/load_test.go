@@ -1,0 +1,219 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/examples/templates"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// flowWith returns a minimal valid flow with the given actions JSON.
+func flowWith(actions string) []byte {
+	return []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":` + actions + `}`)
+}
+
+func TestLoadErrors(t *testing.T) {
+	okAsk := `{"name":"ask","type":"ask_question","settings":{"message":["q?"]}}`
+	tests := []struct {
+		name     string
+		flow     string
+		path     string
+		action   string
+		sentinel error
+		msg      string
+	}{
+		{name: "malformed", flow: `{"id":"f",}`, msg: "malformed JSON at line 1, column 11"},
+		{name: "truncated", flow: `{"id":"f","version":1,"welcome":{"message":["hi"]`, msg: "unexpected end"},
+		{name: "not an object", flow: `[1,2]`, msg: "cannot use a JSON array"},
+		{name: "trailing data", flow: string(flowWith(`[`+okAsk+`]`)) + `{}`, msg: "unexpected data"},
+		{name: "unknown top-level field", flow: `{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[` + okAsk + `],"colour":"red"}`, path: "colour", msg: `unknown field "colour"`},
+		{name: "unknown nested field", flow: `{"id":"f","version":1,"welcome":{"message":["hi"],"qr":[]},"actions":[` + okAsk + `]}`, path: "welcome.qr", msg: `unknown field "qr"`},
+		{name: "unknown action field", flow: string(flowWith(`[` + okAsk + `,{"name":"b","type":"send_message","settings":{"message":["x"]},"branch":[]}]`)), path: "actions[1].branch"},
+		{name: "unknown settings field", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["q"],"propery":"email"}}]`)), path: "actions[0].settings.propery", action: "a"},
+		{name: "unknown quick reply field", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["q"],"quickReplies":[{"value":"x"},{"value":"y","lable":"Y"}]}}]`)), path: "actions[0].settings.quickReplies[1].lable", action: "a"},
+		{name: "wrong type", flow: `{"id":"f","version":"1","welcome":{"message":["hi"]},"actions":[` + okAsk + `]}`, path: "version", msg: "cannot use a JSON string"},
+		{name: "missing id", flow: `{"version":1,"welcome":{"message":["hi"]},"actions":[` + okAsk + `]}`, path: "id"},
+		{name: "no actions", flow: `{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[]}`, path: "actions"},
+		{name: "unknown action type", flow: string(flowWith(`[{"name":"a","type":"teleport"}]`)), path: "actions[0].type", action: "a", sentinel: engine.ErrUnknownActionType},
+		{name: "missing action name", flow: string(flowWith(`[{"type":"send_message","settings":{"message":["x"]}}]`)), path: "actions[0].name"},
+		{name: "duplicate action name", flow: string(flowWith(`[` + okAsk + `,` + okAsk + `]`)), path: "actions[1].name", action: "ask", sentinel: engine.ErrDuplicateAction},
+		{name: "reserved name", flow: string(flowWith(`[{"name":"welcome","type":"send_message","settings":{"message":["x"]}}]`)), path: "actions[0].name"},
+		{name: "dangling next", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":["x"]},"next":"nowhere"}]`)), path: "actions[0].next", action: "a", sentinel: engine.ErrDanglingReference},
+		{name: "dangling branch", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"true","then":"b"}]}]`)), path: "actions[0].branches[0].then", sentinel: engine.ErrDanglingReference},
+		{name: "dangling quick reply", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"],"quickReplies":[{"value":"v","next":"zz"}]}}]`)), path: "actions[0].settings.quickReplies[0].next", sentinel: engine.ErrDanglingReference},
+		{name: "dangling welcome quick reply", flow: `{"id":"f","version":1,"welcome":{"message":["hi"],"quickReplies":[{"value":"v","next":"zz"}]},"actions":[` + okAsk + `]}`, path: "welcome.quickReplies[0].next", sentinel: engine.ErrDanglingReference},
+		{name: "dangling failure", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":["x"]},"onFailure":"zz"}]`)), path: "actions[0].onFailure", sentinel: engine.ErrDanglingReference},
+		{name: "CEL syntax error", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"answer ==","then":"a"}]}]`)), path: "actions[0].branches[0].if", action: "a", sentinel: condition.ErrSyntax},
+		{name: "CEL undeclared", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"anser == \"x\"","then":"a"}]}]`)), path: "actions[0].branches[0].if", sentinel: engine.ErrCondition, msg: "anser"},
+		{name: "CEL not boolean", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"answer","then":"a"}]}]`)), path: "actions[0].branches[0].if", sentinel: condition.ErrNotBoolean},
+		{name: "bad template", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":["Hi {{ contact.firstname "]}}]`)), path: "actions[0].settings.message[0]", action: "a"},
+		{name: "empty message", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":[]}}]`)), path: "actions[0].settings.message"},
+		{name: "bad bubble type", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":[{"type":"gif","url":"x"}]}}]`)), path: "actions[0].settings.message[0].type"},
+		{name: "free text off without quick replies", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["q"],"disableFreeText":true}}]`)), path: "actions[0].settings.disableFreeText"},
+		{name: "loop without waiting", flow: string(flowWith(`[{"name":"a","type":"send_message","settings":{"message":["x"]}},{"name":"b","type":"send_message","settings":{"message":["y"]},"next":"a"}]`)), sentinel: engine.ErrLoop, msg: "a → b → a"},
+		{name: "loop through a skippable question", flow: string(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"],"property":"email","skipIfKnown":true}},{"name":"b","type":"send_message","settings":{"message":["y"]},"next":"a"}]`)), sentinel: engine.ErrLoop},
+		{name: "bad phone region", flow: `{"id":"f","version":1,"welcome":{"message":["hi"]},"options":{"phoneRegion":"nl"},"actions":[` + okAsk + `]}`, path: "options.phoneRegion"},
+		{name: "bad duration", flow: `{"id":"f","version":1,"welcome":{"message":["hi"]},"options":{"sessionTimeout":"soon"},"actions":[` + okAsk + `]}`, path: "options.sessionTimeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := engine.Load([]byte(tt.flow), engine.LoadOptions{})
+			require.Error(t, err)
+			assert.Nil(t, f)
+			assert.ErrorIs(t, err, engine.ErrInvalidFlow)
+			var le *engine.LoadError
+			require.ErrorAs(t, err, &le, "%v", err)
+			if tt.path != "" {
+				paths := []string{}
+				for _, p := range engine.Problems(err) {
+					paths = append(paths, p.Path)
+				}
+				assert.Contains(t, paths, tt.path, "%v", err)
+			}
+			if tt.action != "" {
+				assert.Equal(t, tt.action, le.Action)
+			}
+			if tt.sentinel != nil {
+				assert.ErrorIs(t, err, tt.sentinel)
+			}
+			if tt.msg != "" {
+				assert.Contains(t, err.Error(), tt.msg)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := engine.Load(flowWith(`[
+		{"name":"a","type":"nope"},
+		{"name":"a","type":"send_message","settings":{"message":["x"]}},
+		{"name":"c","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"1","then":"c"}]}]`), engine.LoadOptions{})
+	require.Error(t, err)
+	assert.Len(t, engine.Problems(err), 3, "%v", err)
+}
+
+func TestConditionErrorHasPosition(t *testing.T) {
+	_, err := engine.Load(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"answer == \"x\" && contact.age >","then":"a"}]}]`), engine.LoadOptions{})
+	var ce *condition.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, 1, ce.Line)
+	assert.Greater(t, ce.Column, 20)
+}
+
+func TestDisconnectedActionsAreWarnings(t *testing.T) {
+	f, err := engine.Load(flowWith(`[
+		{"name":"a","type":"send_message","settings":{"message":["x"]},"end":true},
+		{"name":"orphan","type":"send_message","settings":{"message":["y"]}}]`), engine.LoadOptions{})
+	require.NoError(t, err)
+	w := f.Warnings()
+	require.Len(t, w, 1)
+	assert.Equal(t, "orphan", w[0].Action)
+	assert.ErrorIs(t, w[0], engine.ErrUnreachable)
+}
+
+func TestFindAndReferences(t *testing.T) {
+	f, err := engine.Load(mustTemplate(t, "qualify-leads"), engine.LoadOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ask_name", "ask_email", "ask_size"}, f.FindActions("ASK"))
+	assert.Equal(t, []string{"actions[1].onFailure"}, f.ReferencesTo("no_email"))
+	assert.Equal(t, []string{"actions[2].branches[0].then"}, f.ReferencesTo("mark_sales_lead"))
+}
+
+func TestMarshalIsStable(t *testing.T) {
+	for _, name := range templates.Names() {
+		t.Run(name, func(t *testing.T) {
+			f1, err := engine.Load(mustTemplate(t, name), engine.LoadOptions{})
+			require.NoError(t, err)
+			b1, err := json.Marshal(f1)
+			require.NoError(t, err)
+			f2, err := engine.Load(b1, engine.LoadOptions{})
+			require.NoError(t, err)
+			b2, err := json.Marshal(f2)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(b1), string(b2))
+			assert.Equal(t, string(b1), string(b2))
+		})
+	}
+}
+
+// countAction is a host-defined action type.
+type countAction struct {
+	By int `json:"by"`
+}
+
+func (a *countAction) Run(_ context.Context, t action.Turn) (action.Result, error) {
+	t.SayText(fmt.Sprintf("counted %d", a.By))
+	return action.Result{Status: action.Done}, nil
+}
+
+func TestHostActionTypes(t *testing.T) {
+	reg, err := action.DefaultRegistry().With(action.Type{Name: "count", New: func() action.Action { return new(countAction) }})
+	require.NoError(t, err)
+	flow := flowWith(`[{"name":"c","type":"count","settings":{"by":3}}]`)
+	_, err = engine.Load(flow, engine.LoadOptions{})
+	assert.ErrorIs(t, err, engine.ErrUnknownActionType, "not in the default registry")
+	f, err := engine.Load(flow, engine.LoadOptions{Registry: reg})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, f.ActionNames())
+	_, err = engine.Load(flowWith(`[{"name":"c","type":"count","settings":{"by":"x"}}]`), engine.LoadOptions{Registry: reg})
+	assert.ErrorContains(t, err, "actions[0].settings.by")
+
+	_, err = action.DefaultRegistry().With(action.Type{Name: "send_message", New: func() action.Action { return new(countAction) }})
+	assert.Error(t, err, "a host type cannot replace a built-in")
+}
+
+func mustTemplate(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := templates.JSON(name)
+	require.NoError(t, err)
+	return b
+}
+
+// TestExampleFlowsMatchSchema validates every example flow and fixture
+// against the documented JSON Schema.
+func TestExampleFlowsMatchSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(filepath.Join("..", "docs", "flow.schema.json"))
+	require.NoError(t, err)
+	var flows = map[string][]byte{}
+	for _, name := range templates.Names() {
+		flows["template "+name] = mustTemplate(t, name)
+	}
+	fixtures, _ := filepath.Glob(filepath.Join("testdata", "actions", "*.json"))
+	for _, p := range fixtures {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		var fx struct {
+			Flow json.RawMessage `json:"flow"`
+		}
+		require.NoError(t, json.Unmarshal(b, &fx))
+		flows[p] = fx.Flow
+	}
+	flowFiles, _ := filepath.Glob(filepath.Join("testdata", "flows", "*.json"))
+	for _, p := range flowFiles {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		flows[p] = b
+	}
+	require.NotEmpty(t, flows)
+	for name, b := range flows {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+		require.NoError(t, err, name)
+		assert.NoError(t, sch.Validate(inst), name)
+	}
+	// The schema is not a rubber stamp.
+	bad, err := jsonschema.UnmarshalJSON(strings.NewReader(`{"id":"x","version":1,"welcome":{"message":["hi"]},"actions":[{"name":"a","type":"ask_question","settings":{"mesage":["x"]}}]}`))
+	require.NoError(t, err)
+	assert.Error(t, sch.Validate(bad))
+}

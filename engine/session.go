@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"hash/fnv"
+	"time"
+
+	"github.com/chatflow/chatflow/store"
+)
+
+// Status is where a conversation's bot part stands.
+type Status string
+
+// The session statuses.
+const (
+	// StatusWelcome: the welcome message was shown; no action has run yet.
+	StatusWelcome Status = "welcome"
+	// StatusActive: an action is waiting for the visitor.
+	StatusActive Status = "active"
+	// StatusFinished: the last action of a path completed.
+	StatusFinished Status = "finished"
+	// StatusHandedOff: the conversation was handed to a person or an agent.
+	StatusHandedOff Status = "handed_off"
+	// StatusEnded: the bot stopped after an error it could not route
+	// (the general error message was shown).
+	StatusEnded Status = "ended"
+)
+
+// Over reports whether the bot part of the conversation is over: further
+// messages belong to the host's inbox.
+func (s Status) Over() bool {
+	return s == StatusFinished || s == StatusHandedOff || s == StatusEnded
+}
+
+// sessionFormat is the version of the serialized session layout.
+const sessionFormat = 1
+
+// RecentMessages is how many of its latest message IDs a session remembers:
+// a redelivered message is recognised as long as fewer than RecentMessages
+// other messages of the conversation were processed since it first was.
+const RecentMessages = 16
+
+// Session is one visitor's pass through a bot, as the engine stores it
+// (serialized as compact JSON through store.Sessions). Hosts read it with
+// Engine.Session; they should not modify stored sessions.
+type Session struct {
+	// Format is the layout version of the serialized session.
+	Format int `json:"v"`
+	// ConversationID identifies the conversation.
+	ConversationID string `json:"c"`
+	// FlowID and FlowVersion are the flow the session runs; a session stays
+	// on its version when a newer one is published.
+	FlowID      string `json:"f"`
+	FlowVersion int    `json:"fv"`
+	// Status is where the bot part stands.
+	Status Status `json:"s"`
+	// Position is the name of the action waiting for the visitor.
+	Position string `json:"at,omitempty"`
+	// ActionState is the waiting action's own state (e.g. attempts).
+	ActionState []byte `json:"as,omitempty"`
+	// Answers are the visitor's answers by action name.
+	Answers map[string]string `json:"a,omitempty"`
+	// ContactID is the visitor's contact record, once known.
+	ContactID string `json:"ct,omitempty"`
+	// Identified is true when the host identified the visitor.
+	Identified bool `json:"id,omitempty"`
+	// Pending are contact properties set while the visitor was unknown,
+	// written when they give an email address.
+	Pending store.Properties `json:"p,omitempty"`
+	// Channel is the conversation's channel ("chat", "whatsapp", …).
+	Channel string `json:"ch,omitempty"`
+	// Page and Visitor are facts the host passed at start, for conditions.
+	Page    map[string]string `json:"pg,omitempty"`
+	Visitor map[string]string `json:"vi,omitempty"`
+	// CustomState is state that webhooks and code snippets pass back.
+	CustomState json.RawMessage `json:"cs,omitempty"`
+	// Ext holds state of extensions (consent, …) by name.
+	Ext map[string]json.RawMessage `json:"x,omitempty"`
+	// StartedAt is when the session started; LastInteractionAt when the
+	// visitor last wrote (or the session started).
+	StartedAt         time.Time `json:"t0"`
+	LastInteractionAt time.Time `json:"t1"`
+	// MessageIDs holds 64-bit FNV-1a hashes of the most recent processed
+	// message IDs, 8 bytes each, oldest first (hashes keep long channel
+	// message IDs from bloating the session).
+	MessageIDs []byte `json:"m,omitempty"`
+}
+
+func messageHash(id string) [8]byte {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	var out [8]byte
+	binary.BigEndian.PutUint64(out[:], h.Sum64())
+	return out
+}
+
+// seen reports whether the message ID is among the recent ones.
+func (s *Session) seen(id string) bool {
+	h := messageHash(id)
+	for i := 0; i+8 <= len(s.MessageIDs); i += 8 {
+		if [8]byte(s.MessageIDs[i:i+8]) == h {
+			return true
+		}
+	}
+	return false
+}
+
+// remember adds a message ID, dropping the oldest beyond RecentMessages.
+func (s *Session) remember(id string) {
+	if id == "" {
+		return
+	}
+	h := messageHash(id)
+	if len(s.MessageIDs) >= RecentMessages*8 {
+		s.MessageIDs = append(s.MessageIDs[:0], s.MessageIDs[len(s.MessageIDs)-(RecentMessages-1)*8:]...)
+	}
+	s.MessageIDs = append(s.MessageIDs, h[:]...)
+}

@@ -1,0 +1,420 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/store"
+)
+
+// turn is one call of Start or Handle on one conversation. It implements
+// action.Turn for the actions it runs and collects the reply.
+type turn struct {
+	e     *Engine
+	ctx   context.Context
+	flow  *Flow
+	sess  *Session
+	now   time.Time
+	msgID string
+	input string       // the answer conditions see
+	in    action.Input // the visitor's input of this turn
+	reply Reply
+
+	cur   *node
+	state []byte
+	count int
+
+	contact       *store.Contact // loaded lazily
+	contactLoaded bool
+	company       *store.Company
+	companyLoaded bool
+	writes        store.Properties // contact properties set in this turn
+	companyWrites store.Properties
+	fatal         error // a store failure: the turn must be abandoned
+
+	vars      condition.Vars
+	varsReady bool
+	lkContact propLookup
+	lkCompany propLookup
+	lkAnswers stringLookup
+	lkSession sessionLookup
+	lkVisitor visitorLookup
+	lkPage    stringLookup
+}
+
+var _ action.Turn = (*turn)(nil)
+
+func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time, msgID string) *turn {
+	t := &turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID}
+	t.reply.ConversationID = s.ConversationID
+	return t
+}
+
+func (t *turn) Now() time.Time         { return t.now }
+func (t *turn) ConversationID() string { return t.sess.ConversationID }
+func (t *turn) Language() string       { return t.flow.def.Language }
+func (t *turn) Ports() *action.Ports   { return t.e.ports }
+func (t *turn) HasAction(name string) bool {
+	_, ok := t.flow.index[name]
+	return ok
+}
+
+func (t *turn) ActionName() string {
+	if t.cur == nil {
+		return ""
+	}
+	return t.cur.def.Name
+}
+
+func (t *turn) PhoneRegion() string {
+	if r := t.flow.def.Options.PhoneRegion; r != "" {
+		return r
+	}
+	return t.e.phoneRegion
+}
+
+func (t *turn) IdempotencyKey() string {
+	return t.sess.ConversationID + "/" + t.msgID + "/" + t.ActionName()
+}
+
+func (t *turn) Emit(ev action.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = t.now
+	}
+	if ev.Action == "" && t.cur != nil {
+		ev.Action = t.cur.def.Name
+		ev.ActionType = t.cur.def.Type
+	}
+	t.reply.Events = append(t.reply.Events, ev)
+}
+
+func (t *turn) emitFor(typ action.EventType, n *node, reason string) {
+	ev := action.Event{Type: typ, Time: t.now, Reason: reason}
+	if n != nil {
+		ev.Action, ev.ActionType = n.def.Name, n.def.Type
+	}
+	t.reply.Events = append(t.reply.Events, ev)
+}
+
+// Say renders the bubbles and adds them to the reply.
+func (t *turn) Say(m action.Messages) {
+	for i := range m {
+		b := &m[i]
+		text := b.Text
+		if tm := b.Template(); tm != nil {
+			text = t.Render(tm)
+		}
+		typ := b.Type
+		if typ == "" {
+			typ = action.TextBubble
+		}
+		t.add(action.Message{Type: typ, Text: text, URL: b.URL, Name: b.Name})
+	}
+}
+
+func (t *turn) SayText(text string) {
+	t.add(action.Message{Type: action.TextBubble, Text: text})
+}
+
+func (t *turn) add(m action.Message) {
+	if len(t.reply.Messages) > 0 {
+		m.Delay = time.Duration(t.flow.def.Options.TypingDelay)
+	}
+	t.reply.Messages = append(t.reply.Messages, m)
+}
+
+func (t *turn) Prompt(qrs []action.QuickReply, freeText bool) {
+	out := make([]action.QuickReply, len(qrs))
+	for i, q := range qrs {
+		out[i] = action.QuickReply{Value: q.Value, Label: q.Label}
+	}
+	t.reply.QuickReplies = out
+	t.reply.FreeText = freeText
+}
+
+func (t *turn) Render(tm *condition.Template) string {
+	if tm == nil {
+		return ""
+	}
+	return tm.Render(t.Vars())
+}
+
+func (t *turn) State() []byte      { return t.state }
+func (t *turn) SetState(b []byte)  { t.state = b }
+func (t *turn) ContactKnown() bool { return t.sess.ContactID != "" }
+
+func (t *turn) SetAnswer(v string) {
+	if t.cur == nil {
+		return
+	}
+	if t.sess.Answers == nil {
+		t.sess.Answers = make(map[string]string)
+	}
+	t.sess.Answers[t.cur.def.Name] = v
+	// Branches of this action see the accepted, normalized answer (the
+	// quick reply's value rather than its typed label).
+	t.input = v
+}
+
+func (t *turn) PropertyDef(obj action.Object, name string) action.PropertyDef {
+	return t.e.schema.Def(obj, name)
+}
+
+// loadContact fetches the visitor's contact once per turn.
+func (t *turn) loadContact() *store.Contact {
+	if t.contactLoaded {
+		return t.contact
+	}
+	t.contactLoaded = true
+	if t.sess.ContactID == "" {
+		return nil
+	}
+	c, err := t.e.contacts.Contact(t.ctx, t.sess.ContactID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		t.fail(fmt.Errorf("engine: loading contact %s: %w", t.sess.ContactID, err))
+		return nil
+	}
+	t.contact = &c
+	return t.contact
+}
+
+func (t *turn) loadCompany() *store.Company {
+	if t.companyLoaded {
+		return t.company
+	}
+	t.companyLoaded = true
+	c := t.loadContact()
+	if c == nil || c.CompanyID == "" || t.e.companies == nil {
+		return nil
+	}
+	co, err := t.e.companies.Company(t.ctx, c.CompanyID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		t.fail(fmt.Errorf("engine: loading company %s: %w", c.CompanyID, err))
+		return nil
+	}
+	t.company = &co
+	return t.company
+}
+
+func (t *turn) fail(err error) {
+	if t.fatal == nil {
+		t.fatal = err
+	}
+}
+
+func (t *turn) HasCompany() bool { return t.loadCompany() != nil }
+
+func (t *turn) ContactID() string                { return t.sess.ContactID }
+func (t *turn) Identified() bool                 { return t.sess.Identified }
+func (t *turn) Input() action.Input              { return t.in }
+func (t *turn) Channel() string                  { return t.sess.Channel }
+func (t *turn) FlowID() string                   { return t.sess.FlowID }
+func (t *turn) StartedAt() time.Time             { return t.sess.StartedAt }
+func (t *turn) LastInteractionAt() time.Time     { return t.sess.LastInteractionAt }
+func (t *turn) CustomState() json.RawMessage     { return t.sess.CustomState }
+func (t *turn) SetCustomState(s json.RawMessage) { t.sess.CustomState = s }
+
+func (t *turn) Properties(obj action.Object) store.Properties {
+	out := store.Properties{}
+	switch obj {
+	case action.ContactObject:
+		if c := t.loadContact(); c != nil {
+			for k, v := range c.Properties {
+				out[k] = v
+			}
+		}
+		for k, v := range t.sess.Pending {
+			out[k] = v
+		}
+		for k, v := range t.writes {
+			out[k] = v
+		}
+	case action.CompanyObject:
+		if c := t.loadCompany(); c != nil {
+			for k, v := range c.Properties {
+				out[k] = v
+			}
+		}
+		for k, v := range t.companyWrites {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (t *turn) Property(obj action.Object, name string) (string, bool) {
+	switch obj {
+	case action.ContactObject:
+		if v, ok := t.writes[name]; ok {
+			return v, v != ""
+		}
+		if v, ok := t.sess.Pending[name]; ok {
+			return v, v != ""
+		}
+		if c := t.loadContact(); c != nil {
+			v, ok := c.Properties[name]
+			return v, ok && v != ""
+		}
+	case action.CompanyObject:
+		if v, ok := t.companyWrites[name]; ok {
+			return v, v != ""
+		}
+		if c := t.loadCompany(); c != nil {
+			v, ok := c.Properties[name]
+			return v, ok && v != ""
+		}
+	}
+	return "", false
+}
+
+// ErrNoCompany reports a company property write for a contact without an
+// associated company.
+var ErrNoCompany = errors.New("engine: the contact has no associated company")
+
+func (t *turn) SetProperty(obj action.Object, name, value string) error {
+	switch obj {
+	case action.ContactObject:
+		if t.writes == nil {
+			t.writes = make(store.Properties, 4)
+		}
+		t.writes[name] = value
+	case action.CompanyObject:
+		if !t.HasCompany() {
+			return ErrNoCompany
+		}
+		if t.companyWrites == nil {
+			t.companyWrites = make(store.Properties, 4)
+		}
+		t.companyWrites[name] = value
+	default:
+		return fmt.Errorf("engine: unknown object %q", obj)
+	}
+	t.Emit(action.Event{Type: action.EventPropertySet, Object: obj, Property: name, Value: value})
+	return nil
+}
+
+// Vars returns the condition variables, built once per turn. The lookups
+// read through to the turn, so they see values set since.
+func (t *turn) Vars() *condition.Vars {
+	if !t.varsReady {
+		t.varsReady = true
+		t.lkContact = propLookup{t, action.ContactObject}
+		t.lkCompany = propLookup{t, action.CompanyObject}
+		t.lkAnswers = stringLookup{&t.sess.Answers}
+		t.lkSession = sessionLookup{t}
+		t.lkVisitor = visitorLookup{t}
+		t.lkPage = stringLookup{&t.sess.Page}
+		t.vars = condition.Vars{
+			Contact: &t.lkContact, Company: &t.lkCompany, Answers: &t.lkAnswers,
+			Session: &t.lkSession, Visitor: &t.lkVisitor, Page: &t.lkPage,
+		}
+		t.vars.Available = t.e.available(t)
+	}
+	t.vars.Answer = t.input
+	t.vars.Now = t.now
+	return &t.vars
+}
+
+// propLookup exposes contact or company properties to conditions, typed by
+// the schema: numbers as int64 or float64, bools, dates as time.Time.
+type propLookup struct {
+	t   *turn
+	obj action.Object
+}
+
+func (p *propLookup) Lookup(name string) (any, bool) {
+	v, ok := p.t.Property(p.obj, name)
+	if !ok {
+		return nil, false
+	}
+	return typedValue(p.t.e.schema.Def(p.obj, name).Type, v), true
+}
+
+// typedValue converts a stored property string for conditions; a value
+// that does not parse as its type stays a string.
+func typedValue(typ action.PropertyType, v string) any {
+	switch typ {
+	case action.NumberProperty:
+		if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return i
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(f) {
+			return f
+		}
+	case action.BoolProperty:
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	case action.DateProperty:
+		if d, err := time.Parse(time.DateOnly, v); err == nil {
+			return d
+		}
+	case action.EnumerationProperty:
+		if strings.Contains(v, ";") {
+			return strings.Split(v, ";")
+		}
+	}
+	return v
+}
+
+type stringLookup struct{ m *map[string]string }
+
+func (s *stringLookup) Lookup(name string) (any, bool) {
+	v, ok := (*s.m)[name]
+	return v, ok
+}
+
+// sessionLookup exposes session facts: channel, language, flow_id,
+// flow_version, started_at, status.
+type sessionLookup struct{ t *turn }
+
+func (s *sessionLookup) Lookup(name string) (any, bool) {
+	sess := s.t.sess
+	switch name {
+	case "channel":
+		return sess.Channel, true
+	case "language":
+		return s.t.flow.def.Language, true
+	case "flow_id":
+		return sess.FlowID, true
+	case "flow_version":
+		return int64(sess.FlowVersion), true
+	case "started_at":
+		return sess.StartedAt, true
+	case "conversation_id":
+		return sess.ConversationID, true
+	}
+	return nil, false
+}
+
+// visitorLookup exposes visitor facts: known, identified, contact_id, and
+// what the host passed at start.
+type visitorLookup struct{ t *turn }
+
+func (v *visitorLookup) Lookup(name string) (any, bool) {
+	sess := v.t.sess
+	switch name {
+	case "known":
+		return sess.ContactID != "", true
+	case "identified":
+		return sess.Identified, true
+	case "contact_id":
+		return sess.ContactID, true
+	}
+	x, ok := sess.Visitor[name]
+	return x, ok
+}
