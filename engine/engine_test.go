@@ -379,3 +379,17 @@ func TestConcurrentMessagesAreSerialized(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(msgs), ct.Properties["count"], "conversation c%d", c)
 	}
 }
+
+func TestRedeliveryWindow(t *testing.T) {
+	h := enginetest.New(t, flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["?"]},"next":"ask"}]`))
+	c := h.Start("c1")
+	c.Send(engine.Input{MessageID: "first", Text: "go"})
+	for i := 0; i < engine.RecentMessages-1; i++ {
+		c.Send(engine.Input{MessageID: fmt.Sprint("m", i), Text: "x"})
+	}
+	c.Send(engine.Input{MessageID: "first", Text: "go"})
+	assert.True(t, c.Reply().Duplicate, "still within the last %d messages", engine.RecentMessages)
+	c.Send(engine.Input{MessageID: "one-more", Text: "x"})
+	c.Send(engine.Input{MessageID: "first", Text: "go"})
+	assert.False(t, c.Reply().Duplicate, "older than the window: processed as new")
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestScriptedChatSalesLead(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader("hi\nAda\nnot-an-email\nada@example.com\n4\n")
+	require.NoError(t, run(context.Background(), "qualify-leads", in, &out, false))
+	got := out.String()
+	for _, want := range []string{
+		"bot> Hi there! 👋 Want to find out how we can help your business?",
+		"     1) Yes, let's go",
+		"you> Ada",
+		"bot> Nice to meet you, Ada. What's your work email address?",
+		"bot> That doesn't look like an email address.",
+		"     4) More than 200",
+		"bot> Thanks, Ada! A sales representative will email ada@example.com within one business day.",
+		"-- conversation finished",
+		"   lifecyclestage = salesqualifiedlead",
+		"   company_size = 201+",
+	} {
+		assert.Contains(t, got, want)
+	}
+}
+
+func TestScriptedChatQuitsAndSummarizes(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader("hello\nBo\n/quit\nnever read\n")
+	require.NoError(t, run(context.Background(), "qualify-leads", in, &out, false))
+	got := out.String()
+	assert.Contains(t, got, "-- conversation active")
+	assert.Contains(t, got, "   firstname = Bo", "values of an unknown visitor are kept with the session")
+	assert.NotContains(t, got, "never read")
+}
+
+func TestUnknownTemplate(t *testing.T) {
+	err := run(context.Background(), "nope", strings.NewReader(""), &bytes.Buffer{}, false)
+	assert.ErrorContains(t, err, `unknown template: "nope"`)
+}
