@@ -38,6 +38,13 @@ type Answerer interface {
 	Answer(ctx context.Context, t Turn, in Input) (Result, error)
 }
 
+// SignalReceiver is implemented by waiting actions that take host signals
+// (Input.Signal), such as a booking reported by the host. The engine
+// refuses a signal the waiting action does not accept.
+type SignalReceiver interface {
+	AcceptsSignal(name string) bool
+}
+
 // Provisioner is implemented by actions that prepare themselves after
 // decoding: compile templates, check settings. Errors should be *SettingError
 // values so the loader can name the JSON path.
@@ -135,6 +142,9 @@ type Input struct {
 	Text string
 	// QuickReply is the value of the clicked quick reply, if any.
 	QuickReply string
+	// Signal is a host event for the waiting action instead of a visitor
+	// message, e.g. SignalMeetingBooked.
+	Signal string
 	// MessageID is the host's ID of the visitor's message.
 	MessageID string
 	// Time is when the visitor sent it.

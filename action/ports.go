@@ -39,7 +39,7 @@ type Ports struct {
 	// Tickets creates support tickets.
 	Tickets Tickets
 	// KnowledgeBase finds help articles.
-	KnowledgeBase KnowledgeBase
+	KnowledgeBase KnowledgeBaseService
 	// Directory knows users, teams, their availability and office hours.
 	Directory availability.Directory
 	// Agents reports whether the AI customer agent is available.
@@ -160,8 +160,8 @@ type SearchOptions struct {
 	IncludeRestricted bool
 }
 
-// KnowledgeBase finds articles.
-type KnowledgeBase interface {
+// KnowledgeBaseService finds articles.
+type KnowledgeBaseService interface {
 	// Article returns one article, or store.ErrNotFound.
 	Article(ctx context.Context, id string) (Article, error)
 	// Search returns the articles most relevant to the query, best first.

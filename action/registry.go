@@ -78,6 +78,11 @@ func Builtins() []Type {
 		{Name: AskQuestionType, Doc: "Ask a question, validate the answer and save it to a property.", New: func() Action { return new(AskQuestion) }},
 		{Name: SetContactPropertyType, Doc: "Set a contact property value.", New: func() Action { return &SetProperty{object: ContactObject} }},
 		{Name: SetCompanyPropertyType, Doc: "Set a property of the contact's company.", New: func() Action { return &SetProperty{object: CompanyObject} }},
+		{Name: OfferSubscriptionType, Doc: "Offer an email subscription and record the decision.", New: func() Action { return new(OfferSubscription) }},
+		{Name: AddToListType, Doc: "Add the contact to a static list.", New: func() Action { return new(AddToList) }},
+		{Name: EnrollInWorkflowType, Doc: "Enroll the contact in a workflow.", New: func() Action { return new(EnrollInWorkflow) }},
+		{Name: SubmitTicketType, Doc: "Create a support ticket.", New: func() Action { return new(SubmitTicket) }},
+		{Name: BookMeetingType, Doc: "Share a meeting link and wait for the booking.", New: func() Action { return new(BookMeeting) }},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/chatflow/chatflow/store"
 
 	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/consent"
 )
 
 // Object names the kind of record a property belongs to.
@@ -99,6 +100,9 @@ type Turn interface {
 	// conversation. Ports that create things (tickets, list entries) should
 	// use it so that a retried message does not create them twice.
 	IdempotencyKey() string
+	// RecordConsent records a consent decision made in this action (the
+	// engine fills in who, where and when, and stores it with the turn).
+	RecordConsent(r consent.Record)
 	// Emit adds an event to the reply.
 	Emit(e Event)
 	// Ports returns the host's ports.

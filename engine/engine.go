@@ -24,6 +24,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/memory"
 )
@@ -39,6 +40,9 @@ type Config struct {
 	// Locker serializes the turns of a conversation. nil means an in-process
 	// lock, which is right only when one process handles a conversation.
 	Locker store.Locker
+	// ConsentRecords keeps consent decisions; flows whose consent policy
+	// asks for consent (the default) cannot be published without it.
+	ConsentRecords consent.Records
 	// Ports are the host's services for actions.
 	Ports *action.Ports
 	// Schema types contact and company properties; nil means
@@ -65,6 +69,7 @@ type Engine struct {
 	contacts    store.Contacts
 	companies   store.Companies
 	sessions    store.Sessions
+	consent     consent.Records
 	locker      store.Locker
 	ports       *action.Ports
 	schema      action.Schema
@@ -97,7 +102,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		contacts: cfg.Contacts, companies: cfg.Companies, sessions: cfg.Sessions,
-		locker: cfg.Locker, ports: cfg.Ports, schema: cfg.Schema, clock: cfg.Clock,
+		locker: cfg.Locker, ports: cfg.Ports, consent: cfg.ConsentRecords, schema: cfg.Schema, clock: cfg.Clock,
 		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available,
 		loadOpts: LoadOptions{Registry: cfg.Registry, Env: cfg.Env},
 	}
@@ -142,6 +147,14 @@ func (e *Engine) hasPort(p action.Port) bool {
 
 func (e *Engine) checkPorts(f *Flow) error {
 	var errs []error
+	if f.needsRecords() && e.consent == nil {
+		errs = append(errs, &LoadError{Path: "consent", Err: ErrMissingPort,
+			Msg: "the flow's consent policy records decisions, but the engine has no ConsentRecords store"})
+	}
+	if f.consent.Communication && !e.hasPort(action.PortSubscriptions) {
+		errs = append(errs, &LoadError{Path: "consent.communication", Err: ErrMissingPort,
+			Msg: "consent to communicate needs the subscriptions port"})
+	}
 	for i, n := range f.nodes {
 		pu, ok := n.act.(action.PortUser)
 		if !ok {
@@ -242,6 +255,9 @@ type Input struct {
 	Text string
 	// QuickReply is the value of the quick reply the visitor clicked.
 	QuickReply string
+	// Signal is a host event for the waiting action instead of a visitor
+	// message, e.g. action.SignalMeetingBooked when the visitor booked.
+	Signal string
 	// Time is when the visitor sent it; zero means the engine's clock.
 	Time time.Time
 }
@@ -282,6 +298,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 	}
 	t := newTurn(ctx, e, f, s, now, "start")
 	t.begin(f)
+	t.reply.Consent = f.consentPrompt(s.Identified)
 	if t.fatal != nil {
 		return nil, t.fatal
 	}
@@ -320,7 +337,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	if in.QuickReply != "" {
 		value = in.QuickReply
 	}
-	if strings.TrimSpace(value) == "" {
+	if strings.TrimSpace(value) == "" && in.Signal == "" {
 		return nil, fmt.Errorf("%w: empty message", ErrInvalidInput)
 	}
 	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.QuickReply) {
@@ -332,15 +349,9 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
 	}
 	defer unlock()
-	rec, err := e.sessions.Load(ctx, in.ConversationID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownConversation, in.ConversationID)
-	} else if err != nil {
-		return nil, fmt.Errorf("engine: loading session %s: %w", in.ConversationID, err)
-	}
-	s := new(Session)
-	if err := json.Unmarshal(rec.Data, s); err != nil {
-		return nil, fmt.Errorf("engine: session %s is corrupt: %w", in.ConversationID, err)
+	rec, s, err := e.load(ctx, in.ConversationID)
+	if err != nil {
+		return nil, err
 	}
 	if in.MessageID != "" && s.seen(in.MessageID) {
 		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Duplicate: true}, nil
@@ -356,6 +367,14 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return &Reply{ConversationID: s.ConversationID, Status: s.Status},
 			fmt.Errorf("%w: conversation %s is %s", ErrConversationOver, s.ConversationID, s.Status)
 	}
+	if !processingAllowed(f, s) {
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Consent: f.consentPrompt(s.Identified),
+				Events: []Event{{Type: EventConsentRequired, Time: now}}},
+			fmt.Errorf("%w: conversation %s", ErrConsentRequired, s.ConversationID)
+	}
+	if in.Signal != "" && !acceptsSignal(f, s, in.Signal) {
+		return nil, fmt.Errorf("%w: no action of conversation %s waits for the signal %q", ErrInvalidInput, s.ConversationID, in.Signal)
+	}
 	t := newTurn(ctx, e, f, s, now, in.MessageID)
 	t.input = value
 	if now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout) {
@@ -368,7 +387,15 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	}
 	s.remember(in.MessageID)
 	s.LastInteractionAt = now
-	t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, MessageID: in.MessageID, Time: now}
+	if f.consent.ProcessingEnabled && f.consent.Basis == consent.LegitimateInterest && (s.Consent == nil || s.Consent.Processing == "") {
+		// Chatting implies consent under legitimate interest; record it.
+		if s.Consent == nil {
+			s.Consent = &ConsentState{}
+		}
+		s.Consent.Processing = consent.Granted
+		t.record(consent.Record{Kind: consent.DataProcessing, Basis: consent.LegitimateInterest, Text: f.consent.ProcessingText, Choice: consent.Granted})
+	}
+	t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, Signal: in.Signal, MessageID: in.MessageID, Time: now}
 	t.handle(t.in)
 	if t.fatal != nil {
 		return nil, t.fatal
@@ -379,19 +406,38 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	return t.finishReply(), nil
 }
 
+// acceptsSignal reports whether the session's waiting action takes the signal.
+func acceptsSignal(f *Flow, s *Session, signal string) bool {
+	if s.Status != StatusActive {
+		return false
+	}
+	i, ok := f.index[s.Position]
+	if !ok {
+		return false
+	}
+	r, ok := f.nodes[i].act.(action.SignalReceiver)
+	return ok && r.AcceptsSignal(signal)
+}
+
 // Session returns a conversation's stored session.
 func (e *Engine) Session(ctx context.Context, conversationID string) (*Session, error) {
-	rec, err := e.sessions.Load(ctx, conversationID)
+	_, s, err := e.load(ctx, conversationID)
+	return s, err
+}
+
+// load reads and decodes a conversation's session.
+func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Session, error) {
+	rec, err := e.sessions.Load(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownConversation, conversationID)
+		return rec, nil, fmt.Errorf("%w: %s", ErrUnknownConversation, id)
 	} else if err != nil {
-		return nil, err
+		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
 	}
 	s := new(Session)
 	if err := json.Unmarshal(rec.Data, s); err != nil {
-		return nil, fmt.Errorf("engine: session %s is corrupt: %w", conversationID, err)
+		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
-	return s, nil
+	return rec, s, nil
 }
 
 func (e *Engine) available(t *turn) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,20 @@ type fixture struct {
 	Flow    json.RawMessage  `json:"flow"`
 	Contact store.Properties `json:"contact"` // an identified visitor's contact
 	Company store.Properties `json:"company"` // associated with that contact
-	Steps   []fixtureStep    `json:"steps"`
+	// Ports seeded for the fixture.
+	Lists         []string                      `json:"lists"`
+	Workflows     []string                      `json:"workflows"`
+	Meetings      map[string]action.MeetingLink `json:"meetings"`
+	Subscriptions map[string]string             `json:"subscriptions"` // type → state of the contact
+	Steps         []fixtureStep                 `json:"steps"`
+}
+
+// fixturePorts are the memory ports every fixture runs with.
+type fixturePorts struct {
+	lists     *memory.Lists
+	workflows *memory.Workflows
+	tickets   *memory.Tickets
+	subs      *memory.Subscriptions
 }
 
 type fixtureStep struct {
@@ -38,6 +52,12 @@ type fixtureStep struct {
 	Properties        map[string]string `json:"properties"`
 	CompanyProperties map[string]string `json:"companyProperties"`
 	Contact           *bool             `json:"contact"` // whether the visitor is a known contact
+	Signal            string            `json:"signal"`
+	ListMembers       map[string]int    `json:"listMembers"`
+	Enrolled          map[string]int    `json:"enrolled"`
+	Tickets           *int              `json:"tickets"`
+	Subscriptions     map[string]string `json:"subscriptionStates"`
+	ConsentRecords    *int              `json:"consentRecords"`
 }
 
 // TestActionFixtures runs the fixture of every built-in action type, and
@@ -56,12 +76,19 @@ func TestActionFixtures(t *testing.T) {
 
 func runFixture(t *testing.T, fx fixture) {
 	ctx := context.Background()
-	h := enginetest.New(t, fx.Flow)
+	fp := fixturePorts{lists: memory.NewLists(fx.Lists...), workflows: memory.NewWorkflows(fx.Workflows...),
+		tickets: memory.NewTickets(), subs: memory.NewSubscriptions()}
+	ports := &action.Ports{Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
+		Meetings: memory.NewMeetings(fx.Meetings), Subscriptions: fp.subs}
+	h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))
 	req := engine.StartRequest{ConversationID: "fx"}
 	if fx.Contact != nil {
 		c, err := h.Contacts.CreateContact(ctx, fx.Contact)
 		require.NoError(t, err)
 		req.ContactID = c.ID
+		for typ, st := range fx.Subscriptions {
+			require.NoError(t, fp.subs.SetState(ctx, c.ID, typ, action.SubscriptionState(st), true))
+		}
 		if fx.Company != nil {
 			co, err := h.Contacts.CreateCompany(ctx, fx.Company)
 			require.NoError(t, err)
@@ -75,6 +102,8 @@ func runFixture(t *testing.T, fx fixture) {
 			conv = h.StartWith(req)
 		case st.Clicks != "":
 			conv.Clicks(st.Clicks)
+		case st.Signal != "":
+			conv.Send(engine.Input{Signal: st.Signal})
 		default:
 			conv.Says(st.Says)
 		}
@@ -109,6 +138,29 @@ func runFixture(t *testing.T, fx fixture) {
 			s, err := h.Engine.Session(ctx, "fx")
 			require.NoError(t, err)
 			assert.Equal(t, *st.Contact, s.ContactID != "", "step %d: known contact", i)
+		}
+		for list, n := range st.ListMembers {
+			assert.Len(t, fp.lists.Members(list), n, "step %d: members of list %s", i, list)
+		}
+		for wf, n := range st.Enrolled {
+			assert.Len(t, fp.workflows.Enrolled(wf), n, "step %d: enrolled in %s", i, wf)
+		}
+		if st.Tickets != nil {
+			assert.Len(t, fp.tickets.All(), *st.Tickets, "step %d: tickets", i)
+		}
+		if len(st.Subscriptions) > 0 || st.ConsentRecords != nil {
+			s, err := h.Engine.Session(ctx, "fx")
+			require.NoError(t, err)
+			for typ, want := range st.Subscriptions {
+				got, err := fp.subs.State(ctx, s.ContactID, typ)
+				require.NoError(t, err)
+				assert.Equal(t, want, string(got), "step %d: subscription %s", i, typ)
+			}
+			if st.ConsentRecords != nil {
+				recs, err := h.Consent.ForVisitor(ctx, "fx")
+				require.NoError(t, err)
+				assert.Len(t, recs, *st.ConsentRecords, "step %d: consent records", i)
+			}
 		}
 		for k, v := range st.CompanyProperties {
 			s, err := h.Engine.Session(ctx, "fx")

@@ -191,6 +191,9 @@ func (e *Engine) save(ctx context.Context, t *turn, version int64) error {
 	if err := e.writeProperties(ctx, t); err != nil {
 		return err
 	}
+	if err := e.saveConsent(ctx, t); err != nil {
+		return err
+	}
 	data, err := json.Marshal(t.sess)
 	if err != nil {
 		return fmt.Errorf("engine: encoding session: %w", err)
@@ -229,27 +232,7 @@ func (e *Engine) writeProperties(ctx context.Context, t *turn) error {
 		s.Pending = nil
 		return nil
 	}
-	email := props["email"]
-	if email == "" {
-		// Unknown visitor: keep the values until they give an email address.
-		s.Pending = props
-		return nil
-	}
-	c, err := e.contacts.ContactByEmail(ctx, email)
-	switch {
-	case err == nil:
-		if err := e.contacts.UpdateContact(ctx, c.ID, props); err != nil {
-			return fmt.Errorf("engine: writing contact %s: %w", c.ID, err)
-		}
-	case errors.Is(err, store.ErrNotFound):
-		c, err = e.contacts.CreateContact(ctx, props)
-		if err != nil {
-			return fmt.Errorf("engine: creating contact: %w", err)
-		}
-		t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventContactCreated, Time: t.now, Value: c.ID})
-	default:
-		return fmt.Errorf("engine: finding contact by email: %w", err)
-	}
-	s.ContactID, s.Pending = c.ID, nil
+	// An unknown visitor: keep the values until they give an email address.
+	s.Pending = props
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -39,6 +40,9 @@ type turn struct {
 	writes        store.Properties // contact properties set in this turn
 	companyWrites store.Properties
 	fatal         error // a store failure: the turn must be abandoned
+	records       []consent.Record
+	// contactResolved is set when an anonymous visitor became a contact.
+	contactResolved bool
 
 	vars      condition.Vars
 	varsReady bool
@@ -286,12 +290,18 @@ func (t *turn) Property(obj action.Object, name string) (string, bool) {
 var ErrNoCompany = errors.New("engine: the contact has no associated company")
 
 func (t *turn) SetProperty(obj action.Object, name, value string) error {
+	if !processingAllowed(t.flow, t.sess) {
+		return ErrConsentRequired
+	}
 	switch obj {
 	case action.ContactObject:
 		if t.writes == nil {
 			t.writes = make(store.Properties, 4)
 		}
 		t.writes[name] = value
+		if name == "email" && t.sess.ContactID == "" && value != "" {
+			t.resolveContact(value)
+		}
 	case action.CompanyObject:
 		if !t.HasCompany() {
 			return ErrNoCompany
@@ -305,6 +315,45 @@ func (t *turn) SetProperty(obj action.Object, name, value string) error {
 	}
 	t.Emit(action.Event{Type: action.EventPropertySet, Object: obj, Property: name, Value: value})
 	return nil
+}
+
+// MarketingContactProperty is set to "true" on contacts created by a
+// chatflow whose policy makes them marketing contacts.
+const MarketingContactProperty = "hs_marketable_status"
+
+// resolveContact links an unknown visitor who gave an email address to
+// the contact with that address, creating it if needed, so that later
+// actions of the same turn (lists, tickets …) see a known contact. A retry
+// after a failure finds the contact created the first time.
+func (t *turn) resolveContact(email string) {
+	ctx, contacts := t.ctx, t.e.contacts
+	c, err := contacts.ContactByEmail(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		props := t.sess.Pending.Clone()
+		if props == nil {
+			props = make(store.Properties, len(t.writes)+1)
+		}
+		if t.flow.consent.MarketingContacts {
+			props[MarketingContactProperty] = "true"
+		}
+		for k, v := range t.writes {
+			props[k] = v
+		}
+		c, err = contacts.CreateContact(ctx, props)
+		if err != nil {
+			t.fail(fmt.Errorf("engine: creating contact: %w", err))
+			return
+		}
+		t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventContactCreated, Time: t.now, Value: c.ID})
+	case err != nil:
+		t.fail(fmt.Errorf("engine: finding contact by email: %w", err))
+		return
+	}
+	t.sess.ContactID = c.ID
+	t.contactResolved = true
+	t.contactLoaded, t.contact = true, &c
+	t.companyLoaded, t.company = false, nil
 }
 
 // Vars returns the condition variables, built once per turn. The lookups
