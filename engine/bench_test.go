@@ -27,7 +27,7 @@ const turnFlow = `{"id":"bench","version":1,"welcome":{"message":["hi"]},"action
 func benchEngine(b *testing.B) (*engine.Engine, *memory.Contacts) {
 	b.Helper()
 	contacts := memory.NewContacts()
-	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: memory.NewSessions()})
+	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
 	require.NoError(b, err)
 	f, err := e.Load([]byte(turnFlow))
 	require.NoError(b, err)
@@ -137,7 +137,7 @@ func BenchmarkSessionSize(b *testing.B) {
 func qualifyLeadsSessionSize(tb testing.TB) int {
 	ctx := context.Background()
 	sessions := memory.NewSessions()
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: sessions})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: sessions, ConsentRecords: memory.NewConsentRecords()})
 	require.NoError(tb, err)
 	f, err := e.Load(mustTemplate(tb, "qualify-leads"))
 	require.NoError(tb, err)

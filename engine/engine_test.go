@@ -231,7 +231,7 @@ func TestCompanyPropertySkippedWithoutCompany(t *testing.T) {
 }
 
 func TestCompanyActionsNeedTheCompaniesPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
 	require.NoError(t, err)
 	_, err = e.Load(flowWith(`[{"name":"co","type":"set_company_property","settings":{"property":"name","value":"x"}}]`))
 	assert.ErrorIs(t, err, engine.ErrMissingPort)
@@ -283,7 +283,7 @@ func TestStoreFailureMidTurnDoesNotAdvance(t *testing.T) {
 	ctx := context.Background()
 	sessions := &flakySessions{Sessions: memory.NewSessions()}
 	contacts := &flakyContacts{Contacts: memory.NewContacts()}
-	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: sessions})
+	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: sessions, ConsentRecords: memory.NewConsentRecords()})
 	require.NoError(t, err)
 	f, err := e.Load(mustTemplate(t, "qualify-leads"))
 	require.NoError(t, err)

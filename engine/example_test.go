@@ -25,7 +25,7 @@ const exampleFlow = `{
 func Example() {
 	ctx := context.Background()
 	contacts := memory.NewContacts()
-	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions()})
+	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
 	if err != nil {
 		panic(err)
 	}
@@ -74,7 +74,7 @@ func ExampleLoad() {
 // and ErrConversationOver, so the host can route it to its inbox.
 func ExampleEngine_Handle_over() {
 	ctx := context.Background()
-	eng, _ := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	eng, _ := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
 	flow, _ := eng.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
 	  "actions":[{"name":"bye","type":"send_message","settings":{"message":["bye"]}}]}`))
 	_ = eng.Publish(flow)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/consent"
 )
 
 // Duration is a time.Duration written in flow JSON as a Go duration string
@@ -135,7 +136,7 @@ type Flow struct {
 	nodes    []*node
 	index    map[string]int
 	warnings []*LoadError
-	extras   map[string]any
+	consent  consent.Effective
 }
 
 // node is a compiled action.
@@ -209,13 +210,6 @@ func (f *Flow) ReferencesTo(name string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Extra returns a section compiled by a section loader (see LoadOptions),
-// such as the targeting rules.
-func (f *Flow) Extra(section string) (any, bool) {
-	v, ok := f.extras[section]
-	return v, ok
 }
 
 // Definition returns a copy of the flow's definition in canonical form.

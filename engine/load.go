@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/consent"
 )
 
 // LoadOptions configure Load. The zero value uses the built-in action types
@@ -84,6 +85,7 @@ func compile(def Definition, opts LoadOptions) (*Flow, error) {
 	for i := range f.def.Actions {
 		l.decodeAction(i, prov)
 	}
+	l.loadConsent()
 	if len(l.errs) == 0 {
 		l.link()
 	}
@@ -94,6 +96,39 @@ func compile(def Definition, opts LoadOptions) (*Flow, error) {
 		return nil, errors.Join(l.errs...)
 	}
 	return f, nil
+}
+
+// loadConsent decodes and checks the consent section.
+func (l *loader) loadConsent() {
+	raw := l.f.def.Consent
+	var p *consent.Policy
+	if len(raw) > 0 && string(raw) != "null" {
+		p = new(consent.Policy)
+		if err := decodeStrict(raw, p, "consent"); err != nil {
+			l.errs = append(l.errs, err)
+			return
+		}
+		if err := p.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				var ce *consent.Error
+				if errors.As(e, &ce) {
+					l.fail("consent."+ce.Path, "", ce.Msg, e)
+				}
+			}
+			return
+		}
+		canon, _ := json.Marshal(p)
+		l.f.def.Consent = canon
+	}
+	l.f.consent = p.Effective()
+}
+
+// unjoin splits an errors.Join result.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (l *loader) checkHeader() {

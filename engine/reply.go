@@ -25,6 +25,9 @@ type Reply struct {
 	Status Status `json:"status"`
 	// Handoff says where the conversation went when Status is StatusHandedOff.
 	Handoff *action.Handoff `json:"handoff,omitempty"`
+	// Consent lists the consent texts the host shows (set by Start, and
+	// with ErrConsentRequired).
+	Consent *ConsentPrompt `json:"consent,omitempty"`
 	// Duplicate is true when the message had been processed before; the
 	// reply then carries no messages.
 	Duplicate bool `json:"duplicate,omitempty"`

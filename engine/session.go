@@ -75,8 +75,8 @@ type Session struct {
 	Visitor map[string]string `json:"vi,omitempty"`
 	// CustomState is state that webhooks and code snippets pass back.
 	CustomState json.RawMessage `json:"cs,omitempty"`
-	// Ext holds state of extensions (consent, …) by name.
-	Ext map[string]json.RawMessage `json:"x,omitempty"`
+	// Consent is what the visitor decided about consent.
+	Consent *ConsentState `json:"cn,omitempty"`
 	// StartedAt is when the session started; LastInteractionAt when the
 	// visitor last wrote (or the session started).
 	StartedAt         time.Time `json:"t0"`

@@ -149,3 +149,10 @@ type Locker interface {
 	// harmless: calls after the first do nothing.
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
+
+// ContactDeleter is an optional interface of a Contacts store that can
+// delete a contact (the right to be forgotten). Deleting a missing contact
+// is not an error.
+type ContactDeleter interface {
+	DeleteContact(ctx context.Context, id string) error
+}

@@ -82,6 +82,8 @@ type Harness struct {
 	Contacts *memory.Contacts
 	// Sessions holds the sessions.
 	Sessions *memory.Sessions
+	// Consent holds the consent records.
+	Consent *memory.ConsentRecords
 }
 
 // Option adjusts the engine configuration before the harness builds it.
@@ -103,8 +105,8 @@ func WithSchema(s action.Schema) Option { return func(c *engine.Config) { c.Sche
 // the flow does not load.
 func New(tb testing.TB, flowJSON []byte, opts ...Option) *Harness {
 	tb.Helper()
-	h := &Harness{tb: tb, Clock: NewClock(Epoch), Contacts: memory.NewContacts(), Sessions: memory.NewSessions()}
-	cfg := engine.Config{Contacts: h.Contacts, Companies: h.Contacts, Sessions: h.Sessions, Clock: h.Clock.Now}
+	h := &Harness{tb: tb, Clock: NewClock(Epoch), Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Consent: memory.NewConsentRecords()}
+	cfg := engine.Config{Contacts: h.Contacts, Companies: h.Contacts, Sessions: h.Sessions, ConsentRecords: h.Consent, Clock: h.Clock.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -55,7 +55,7 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		return err
 	}
 	contacts := memory.NewContacts()
-	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions()})
+	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
 	if err != nil {
 		return err
 	}

@@ -158,6 +158,23 @@ func (c *Contacts) UpdateContact(_ context.Context, id string, props store.Prope
 	return nil
 }
 
+// DeleteContact removes a contact and its email index entry; a missing
+// contact is not an error.
+func (c *Contacts) DeleteContact(_ context.Context, id string) error {
+	sh := &c.contacts[shardOf(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	rec, ok := sh.m[id]
+	if !ok {
+		return nil
+	}
+	if email := rec.props["email"]; email != "" {
+		c.indexRemove(foldKey(email), id)
+	}
+	delete(sh.m, id)
+	return nil
+}
+
 // indexAdd adds e under key, keeping creation order.
 func (c *Contacts) indexAdd(key string, e emailEntry) {
 	ix := &c.emails[shardOf(key)]

@@ -1,0 +1,334 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/store"
+)
+
+// PortConsentRecords is the port flows with a consent policy need:
+// Config.ConsentRecords.
+const PortConsentRecords action.Port = "consent_records"
+
+// ErrConsentRequired reports a visitor message that was not processed
+// because the visitor has not (or no longer) agreed to the processing of
+// their data. The accompanying Reply carries the text to show.
+var ErrConsentRequired = errors.New("engine: consent required")
+
+// ConsentState is what a visitor decided in a session.
+type ConsentState struct {
+	// Processing and Cookies are the latest choices ("" when none).
+	Processing consent.Choice `json:"p,omitempty"`
+	Cookies    consent.Choice `json:"k,omitempty"`
+	// Subscribe is a subscription type the visitor agreed to before they
+	// were a known contact; it is applied once they are.
+	Subscribe string `json:"sub,omitempty"`
+}
+
+// ConsentPrompt tells the host which consent texts to show.
+type ConsentPrompt struct {
+	// Cookies is the cookie banner; nil when not needed (disabled, or an
+	// identified visitor).
+	Cookies *CookieBanner `json:"cookies,omitempty"`
+	// DataProcessing is the processing notice; nil when disabled.
+	DataProcessing *ProcessingNotice `json:"dataProcessing,omitempty"`
+	// Communication offers a subscription; nil when disabled.
+	Communication *CommunicationOffer `json:"communication,omitempty"`
+}
+
+// CookieBanner is the cookie consent banner.
+type CookieBanner struct {
+	Text   string         `json:"text"`
+	Banner consent.Banner `json:"banner"`
+}
+
+// ProcessingNotice is the data-processing consent text.
+type ProcessingNotice struct {
+	Text             string        `json:"text"`
+	Basis            consent.Basis `json:"basis"`
+	PrivacyPolicyURL string        `json:"privacyPolicyUrl,omitempty"`
+	// Required is true when the visitor must agree before chatting.
+	Required bool `json:"required"`
+}
+
+// CommunicationOffer is the consent-to-communicate checkbox.
+type CommunicationOffer struct {
+	SubscriptionType string `json:"subscriptionType"`
+	CheckboxLabel    string `json:"checkboxLabel"`
+}
+
+func (f *Flow) consentPrompt(identified bool) *ConsentPrompt {
+	e := f.consent
+	p := &ConsentPrompt{}
+	if e.CookiesEnabled && !identified {
+		p.Cookies = &CookieBanner{Text: e.CookieText, Banner: e.Banner}
+	}
+	if e.ProcessingEnabled {
+		p.DataProcessing = &ProcessingNotice{Text: e.ProcessingText, Basis: e.Basis, PrivacyPolicyURL: e.PrivacyPolicyURL, Required: e.Basis == consent.ExplicitConsent}
+	}
+	if e.Communication {
+		p.Communication = &CommunicationOffer{SubscriptionType: e.SubscriptionType, CheckboxLabel: e.CheckboxLabel}
+	}
+	if p.Cookies == nil && p.DataProcessing == nil && p.Communication == nil {
+		return nil
+	}
+	return p
+}
+
+// ConsentPolicy returns the flow's consent policy with defaults applied.
+func (f *Flow) ConsentPolicy() consent.Effective { return f.consent }
+
+// needsRecords reports whether the flow records consent decisions.
+func (f *Flow) needsRecords() bool {
+	return f.consent.ProcessingEnabled || f.consent.CookiesEnabled || f.consent.Communication
+}
+
+// processingAllowed reports whether the visitor's data may be processed.
+func processingAllowed(f *Flow, s *Session) bool {
+	if !f.consent.ProcessingEnabled {
+		return true
+	}
+	c := s.Consent
+	if c == nil || c.Processing == "" {
+		return f.consent.Basis == consent.LegitimateInterest
+	}
+	return c.Processing == consent.Granted
+}
+
+// record queues a consent record; it is stored when the turn is saved,
+// with the contact the visitor is by then.
+func (t *turn) record(r consent.Record) {
+	if r.ID == "" {
+		r.ID = t.sess.ConversationID + "/" + t.msgID + "/" + string(r.Kind) + "/" + strconv.Itoa(len(t.records))
+		if t.cur != nil {
+			r.ID += "/" + t.cur.def.Name
+		}
+	}
+	if r.TextHash == "" {
+		r.TextHash = consent.Hash(r.Text)
+	}
+	if r.Time.IsZero() {
+		r.Time = t.now
+	}
+	if r.Action == "" && t.cur != nil {
+		r.Action = t.cur.def.Name
+	}
+	r.VisitorID, r.ConversationID = t.sess.ConversationID, t.sess.ConversationID
+	r.ChatflowID, r.FlowVersion = t.flow.def.ID, t.flow.def.Version
+	t.records = append(t.records, r)
+	t.reply.Events = append(t.reply.Events, action.Event{Type: EventConsentRecorded, Time: t.now, Action: r.Action,
+		Reason: string(r.Kind) + ": " + string(r.Choice)})
+}
+
+// RecordConsent implements action.Turn.
+func (t *turn) RecordConsent(r consent.Record) { t.record(r) }
+
+// EventConsentRecorded is emitted for each consent decision recorded.
+const EventConsentRecorded action.EventType = "consent_recorded"
+
+// EventConsentRequired is emitted when a message waits for consent.
+const EventConsentRequired action.EventType = "consent_required"
+
+// saveConsent stores queued records and applies a pending subscription.
+func (e *Engine) saveConsent(ctx context.Context, t *turn) error {
+	s := t.sess
+	if c := s.Consent; c != nil && c.Subscribe != "" && s.ContactID != "" {
+		if err := e.ports.Subscriptions.SetState(ctx, s.ContactID, c.Subscribe, action.OptedIn, true); err != nil {
+			return fmt.Errorf("engine: subscribing contact %s: %w", s.ContactID, err)
+		}
+		c.Subscribe = ""
+	}
+	for _, r := range t.records {
+		r.ContactID = s.ContactID
+		if err := e.consent.Append(ctx, r); err != nil {
+			return fmt.Errorf("engine: recording consent: %w", err)
+		}
+	}
+	if t.contactResolved && e.consent != nil {
+		if err := e.consent.LinkContact(ctx, s.ConversationID, s.ContactID); err != nil {
+			return fmt.Errorf("engine: linking consent records to contact %s: %w", s.ContactID, err)
+		}
+	}
+	return nil
+}
+
+// ConsentDecision is a visitor's answer to a consent prompt, reported by
+// the host.
+type ConsentDecision struct {
+	// ConversationID identifies the conversation.
+	ConversationID string
+	// Kind is what was decided on; Choice the decision.
+	Kind   consent.Kind
+	Choice consent.Choice
+	// Time is when; zero means the engine's clock.
+	Time time.Time
+}
+
+// Consent records a visitor's consent decision with the exact text of the
+// session's flow version, and applies it: after a refusal of required
+// processing consent the bot part ends with nothing of the visitor stored;
+// after a withdrawal no further message is processed; consent to
+// communicate subscribes the visitor (once they are a known contact).
+func (e *Engine) Consent(ctx context.Context, d ConsentDecision) (*Reply, error) {
+	switch d.Choice {
+	case consent.Granted, consent.Refused, consent.Withdrawn:
+	default:
+		return nil, fmt.Errorf("%w: unknown consent choice %q", ErrInvalidInput, d.Choice)
+	}
+	now := e.now(d.Time)
+	var out *Reply
+	err := e.withSession(ctx, d.ConversationID, func(rec store.SessionRecord, s *Session, f *Flow) (*turn, error) {
+		eff := f.consent
+		var text string
+		var basis consent.Basis
+		switch d.Kind {
+		case consent.Cookies:
+			if !eff.CookiesEnabled {
+				return nil, fmt.Errorf("%w: flow %s asks no cookie consent", ErrInvalidInput, f.def.ID)
+			}
+			text = eff.CookieText
+		case consent.DataProcessing:
+			if !eff.ProcessingEnabled {
+				return nil, fmt.Errorf("%w: flow %s asks no data-processing consent", ErrInvalidInput, f.def.ID)
+			}
+			text, basis = eff.ProcessingText, eff.Basis
+		case consent.Communication:
+			if !eff.Communication {
+				return nil, fmt.Errorf("%w: flow %s offers no subscription", ErrInvalidInput, f.def.ID)
+			}
+			text, basis = eff.CheckboxLabel, consent.ExplicitConsent
+		default:
+			return nil, fmt.Errorf("%w: unknown consent kind %q", ErrInvalidInput, d.Kind)
+		}
+		// The ID makes a retried report of the same decision a no-op.
+		t := newTurn(ctx, e, f, s, now, "consent-"+string(d.Choice)+"-"+strconv.FormatInt(now.UnixNano(), 36))
+		if s.Consent == nil {
+			s.Consent = &ConsentState{}
+		}
+		t.record(consent.Record{Kind: d.Kind, Basis: basis, Text: text, Choice: d.Choice, SubscriptionType: eff.SubscriptionType})
+		switch d.Kind {
+		case consent.Cookies:
+			s.Consent.Cookies = d.Choice
+		case consent.DataProcessing:
+			s.Consent.Processing = d.Choice
+			if d.Choice == consent.Refused && eff.Basis == consent.ExplicitConsent && !s.Status.Over() {
+				// Nothing of the visitor may be kept: only the refusal itself.
+				s.Status, s.Position, s.ActionState = StatusEnded, "", nil
+				s.Answers, s.Pending, s.Page, s.Visitor, s.CustomState = nil, nil, nil, nil, nil
+			}
+		case consent.Communication:
+			s.Consent.Subscribe = ""
+			if d.Choice == consent.Granted {
+				s.Consent.Subscribe = eff.SubscriptionType
+			} else if s.ContactID != "" && d.Choice == consent.Withdrawn {
+				if err := e.ports.Subscriptions.SetState(ctx, s.ContactID, eff.SubscriptionType, action.OptedOut, true); err != nil {
+					return nil, fmt.Errorf("engine: unsubscribing contact %s: %w", s.ContactID, err)
+				}
+			}
+		}
+		out = t.finishReply()
+		return t, nil
+	})
+	return out, err
+}
+
+// withSession runs fn on a conversation's session under its lock and saves
+// the turn fn returns.
+func (e *Engine) withSession(ctx context.Context, id string, fn func(store.SessionRecord, *Session, *Flow) (*turn, error)) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
+	}
+	unlock, err := e.locker.Lock(ctx, id)
+	if err != nil {
+		return fmt.Errorf("engine: locking conversation %s: %w", id, err)
+	}
+	defer unlock()
+	rec, s, err := e.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	f, err := e.Flow(s.FlowID, s.FlowVersion)
+	if err != nil {
+		return err
+	}
+	t, err := fn(rec, s, f)
+	if err != nil {
+		return err
+	}
+	return e.save(ctx, t, rec.Version)
+}
+
+// ConsentHistory lists a contact's consent records, oldest first, for a
+// data-subject access request.
+func (e *Engine) ConsentHistory(ctx context.Context, contactID string) ([]consent.Record, error) {
+	if e.consent == nil {
+		return nil, fmt.Errorf("%w: no ConsentRecords store", ErrInvalidConfig)
+	}
+	return e.consent.ForContact(ctx, contactID)
+}
+
+// ForgetRequest names whose personal data to erase.
+type ForgetRequest struct {
+	// ContactID is the contact to erase, if known.
+	ContactID string
+	// ConversationIDs are the visitor's conversations (their sessions and
+	// the consent records made in them).
+	ConversationIDs []string
+}
+
+// Forgetter is an optional interface of ports that hold personal data by
+// contact (subscriptions, …); Forget calls it.
+type Forgetter interface {
+	Forget(ctx context.Context, contactID string) error
+}
+
+// Forget erases a visitor's personal data across the stores (the right to
+// be forgotten): their sessions, consent records, subscription states and
+// contact record. It needs the Contacts store to implement
+// store.ContactDeleter when a contact is given. Every store is attempted;
+// the errors of those that failed are joined.
+func (e *Engine) Forget(ctx context.Context, req ForgetRequest) error {
+	var errs []error
+	for _, id := range req.ConversationIDs {
+		unlock, err := e.locker.Lock(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := e.sessions.Delete(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("engine: deleting session %s: %w", id, err))
+		}
+		if e.consent != nil {
+			if err := e.consent.Erase(ctx, id, ""); err != nil {
+				errs = append(errs, fmt.Errorf("engine: erasing consent records of %s: %w", id, err))
+			}
+		}
+		unlock()
+	}
+	if req.ContactID != "" {
+		if e.consent != nil {
+			if err := e.consent.Erase(ctx, "", req.ContactID); err != nil {
+				errs = append(errs, fmt.Errorf("engine: erasing consent records of contact %s: %w", req.ContactID, err))
+			}
+		}
+		if f, ok := e.ports.Subscriptions.(Forgetter); ok {
+			if err := f.Forget(ctx, req.ContactID); err != nil {
+				errs = append(errs, fmt.Errorf("engine: erasing subscriptions of contact %s: %w", req.ContactID, err))
+			}
+		}
+		if d, ok := e.contacts.(store.ContactDeleter); ok {
+			if err := d.DeleteContact(ctx, req.ContactID); err != nil {
+				errs = append(errs, fmt.Errorf("engine: deleting contact %s: %w", req.ContactID, err))
+			}
+		} else {
+			errs = append(errs, fmt.Errorf("%w: the contacts store cannot delete contacts", ErrInvalidConfig))
+		}
+	}
+	return errors.Join(errs...)
+}
