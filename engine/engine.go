@@ -55,7 +55,8 @@ type Config struct {
 	// none; default "US".
 	PhoneRegion string
 	// Available reports whether a team member or agent is available for a
-	// conversation; conditions see it as `available`. nil means false.
+	// conversation; conditions see it as `available`. nil means the AI
+	// agent's availability when Ports.Agents is set, else false.
 	Available func(ctx context.Context, flowID string) (bool, error)
 	// Registry and Env are used by Engine.Load; nil means the defaults.
 	Registry *action.Registry
@@ -440,11 +441,19 @@ func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Ses
 	return rec, s, nil
 }
 
+// available answers the `available` condition variable: the host's
+// Config.Available, else the AI agent's availability (Ports.Agents), else
+// false. It is asked at most once per turn, and only by a turn whose
+// conditions or templates read variables.
 func (e *Engine) available(t *turn) bool {
-	if e.availableFn == nil {
+	fn := e.availableFn
+	if fn == nil && e.ports.Agents != nil {
+		fn = func(ctx context.Context, _ string) (bool, error) { return e.ports.Agents.Available(ctx) }
+	}
+	if fn == nil {
 		return false
 	}
-	ok, err := e.availableFn(t.ctx, t.flow.def.ID)
+	ok, err := fn(t.ctx, t.flow.def.ID)
 	if err != nil {
 		t.Emit(action.Event{Type: action.EventConditionError, Reason: "availability: " + err.Error()})
 		return false
