@@ -10,6 +10,7 @@ import (
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/targeting"
 )
 
 // Duration is a time.Duration written in flow JSON as a Go duration string
@@ -132,11 +133,13 @@ const welcomeName = "welcome"
 // Flow is a loaded chatflow: decoded, validated and compiled. A Flow is
 // immutable and safe for concurrent use.
 type Flow struct {
-	def      Definition
-	nodes    []*node
-	index    map[string]int
-	warnings []*LoadError
-	consent  consent.Effective
+	def       Definition
+	nodes     []*node
+	index     map[string]int
+	warnings  []*LoadError
+	consent   consent.Effective
+	targeting *targeting.Rules
+	display   *targeting.Display
 }
 
 // node is a compiled action.
@@ -211,6 +214,15 @@ func (f *Flow) ReferencesTo(name string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Targeting returns the flow's compiled targeting rules (nil: every page,
+// every visitor, always). Hosts pass them to targeting.Select in their
+// chatflows' priority order.
+func (f *Flow) Targeting() *targeting.Rules { return f.targeting }
+
+// Display returns the flow's display settings (nil when the flow has none).
+// The value is shared: do not modify it.
+func (f *Flow) Display() *targeting.Display { return f.display }
 
 // Definition returns a copy of the flow's definition in canonical form.
 func (f *Flow) Definition() Definition {

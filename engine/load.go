@@ -13,6 +13,7 @@ import (
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/targeting"
 )
 
 // LoadOptions configure Load. The zero value uses the built-in action types
@@ -86,6 +87,7 @@ func compile(def Definition, opts LoadOptions) (*Flow, error) {
 		l.decodeAction(i, prov)
 	}
 	l.loadConsent()
+	l.loadTargeting()
 	if len(l.errs) == 0 {
 		l.link()
 	}
@@ -121,6 +123,45 @@ func (l *loader) loadConsent() {
 		l.f.def.Consent = canon
 	}
 	l.f.consent = p.Effective()
+}
+
+// loadTargeting decodes and compiles the targeting and display sections.
+func (l *loader) loadTargeting() {
+	f := l.f
+	if raw := f.def.Targeting; len(raw) > 0 && string(raw) != "null" {
+		spec := new(targeting.Spec)
+		if err := decodeStrict(raw, spec, "targeting"); err != nil {
+			l.errs = append(l.errs, err)
+		} else if rules, err := spec.Compile(); err != nil {
+			l.sectionErrors("targeting", err)
+		} else {
+			f.targeting = rules
+			f.def.Targeting, _ = json.Marshal(spec)
+		}
+	}
+	if raw := f.def.Display; len(raw) > 0 && string(raw) != "null" {
+		d := new(targeting.Display)
+		if err := decodeStrict(raw, d, "display"); err != nil {
+			l.errs = append(l.errs, err)
+		} else if err := d.Validate(); err != nil {
+			l.sectionErrors("display", err)
+		} else {
+			f.display = d
+			f.def.Display, _ = json.Marshal(d)
+		}
+	}
+}
+
+// sectionErrors records the *targeting.Error values of a section.
+func (l *loader) sectionErrors(section string, err error) {
+	for _, e := range unjoin(err) {
+		var te *targeting.Error
+		if errors.As(e, &te) {
+			l.fail(joinPath(section, te.Path), "", te.Msg, e)
+		} else {
+			l.fail(section, "", e.Error(), e)
+		}
+	}
 }
 
 // unjoin splits an errors.Join result.

@@ -217,3 +217,23 @@ func TestExampleFlowsMatchSchema(t *testing.T) {
 	require.NoError(t, err)
 	assert.Error(t, sch.Validate(bad))
 }
+
+func TestTargetingAndDisplaySections(t *testing.T) {
+	ok := `{"id":"f","version":1,"welcome":{"message":["hi"]},
+		"targeting":{"pageRules":[{"operator":"begins_with","value":"/pricing"}],"exclusionRules":[{"type":"device","operator":"is","value":"mobile"}]},
+		"display":{"desktopBehavior":"open_chat","triggers":{"timeOnPageSeconds":20}},
+		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`
+	f, err := engine.Load([]byte(ok), engine.LoadOptions{})
+	require.NoError(t, err)
+	require.NotNil(t, f.Targeting())
+	require.NotNil(t, f.Display())
+	assert.Equal(t, 20, f.Display().Triggers.TimeOnPageSeconds)
+
+	bad := strings.NewReplacer(`"value":"/pricing"`, `"value":"(unclosed"`, `"begins_with"`, `"matches_regex"`).Replace(ok)
+	_, err = engine.Load([]byte(bad), engine.LoadOptions{})
+	require.Error(t, err)
+	assert.Equal(t, "targeting.pageRules[0].value", engine.Problems(err)[0].Path, "%v", err)
+
+	_, err = engine.Load([]byte(strings.Replace(ok, `"pageRules"`, `"pageRulez"`, 1)), engine.LoadOptions{})
+	assert.ErrorContains(t, err, "targeting.pageRulez")
+}

@@ -55,7 +55,9 @@ type Channel struct {
 
 // Member is one assigned user and the status the Directory reported.
 type Member struct {
+	// UserID identifies the user.
 	UserID string
+	// Status is what the Directory reported; Offline for an unknown user.
 	Status Status
 }
 

@@ -47,13 +47,13 @@ type Range struct {
 // closed, unless no day has any range: then every day is open all day. The
 // zero Week is therefore open around the clock.
 type Week struct {
-	Monday    []Range `json:"monday,omitempty"`
-	Tuesday   []Range `json:"tuesday,omitempty"`
-	Wednesday []Range `json:"wednesday,omitempty"`
-	Thursday  []Range `json:"thursday,omitempty"`
-	Friday    []Range `json:"friday,omitempty"`
-	Saturday  []Range `json:"saturday,omitempty"`
-	Sunday    []Range `json:"sunday,omitempty"`
+	Monday    []Range `json:"monday,omitempty"`    // Monday's ranges
+	Tuesday   []Range `json:"tuesday,omitempty"`   // Tuesday's ranges
+	Wednesday []Range `json:"wednesday,omitempty"` // Wednesday's ranges
+	Thursday  []Range `json:"thursday,omitempty"`  // Thursday's ranges
+	Friday    []Range `json:"friday,omitempty"`    // Friday's ranges
+	Saturday  []Range `json:"saturday,omitempty"`  // Saturday's ranges
+	Sunday    []Range `json:"sunday,omitempty"`    // Sunday's ranges
 }
 
 // day returns the ranges of weekday wd and the JSON name of that day.
