@@ -82,6 +82,9 @@ func Builtins() []Type {
 		{Name: AddToListType, Doc: "Add the contact to a static list.", New: func() Action { return new(AddToList) }},
 		{Name: EnrollInWorkflowType, Doc: "Enroll the contact in a workflow.", New: func() Action { return new(EnrollInWorkflow) }},
 		{Name: SubmitTicketType, Doc: "Create a support ticket.", New: func() Action { return new(SubmitTicket) }},
+		{Name: KnowledgeBaseType, Doc: "Show a knowledge-base article, or search the knowledge base with the visitor's question.", New: func() Action { return new(KnowledgeBase) }},
+		{Name: SendToTeamType, Doc: "Hand the conversation to people depending on their availability and office hours.", New: func() Action { return new(SendToTeam) }},
+		{Name: SendToAgentType, Doc: "Hand the conversation to the AI customer agent, or to people when it is unavailable.", New: func() Action { return new(SendToAgent) }},
 		{Name: BookMeetingType, Doc: "Share a meeting link and wait for the booking.", New: func() Action { return new(BookMeeting) }},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/memory"
+	"github.com/chatflow/chatflow/targeting/availability"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,11 +25,15 @@ type fixture struct {
 	Contact store.Properties `json:"contact"` // an identified visitor's contact
 	Company store.Properties `json:"company"` // associated with that contact
 	// Ports seeded for the fixture.
-	Lists         []string                      `json:"lists"`
-	Workflows     []string                      `json:"workflows"`
-	Meetings      map[string]action.MeetingLink `json:"meetings"`
-	Subscriptions map[string]string             `json:"subscriptions"` // type → state of the contact
-	Steps         []fixtureStep                 `json:"steps"`
+	Lists          []string                       `json:"lists"`
+	Workflows      []string                       `json:"workflows"`
+	Meetings       map[string]action.MeetingLink  `json:"meetings"`
+	Subscriptions  map[string]string              `json:"subscriptions"`  // type → state of the contact
+	Users          map[string]availability.Status `json:"users"`          // Directory: status by user ID
+	Teams          map[string][]string            `json:"teams"`          // Directory: members by team ID
+	AgentAvailable bool                           `json:"agentAvailable"` // Agents port
+	KnowledgeBase  []action.Article               `json:"knowledgeBase"`
+	Steps          []fixtureStep                  `json:"steps"`
 }
 
 // fixturePorts are the memory ports every fixture runs with.
@@ -78,8 +83,11 @@ func runFixture(t *testing.T, fx fixture) {
 	ctx := context.Background()
 	fp := fixturePorts{lists: memory.NewLists(fx.Lists...), workflows: memory.NewWorkflows(fx.Workflows...),
 		tickets: memory.NewTickets(), subs: memory.NewSubscriptions()}
-	ports := &action.Ports{Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
-		Meetings: memory.NewMeetings(fx.Meetings), Subscriptions: fp.subs}
+	kb := memory.NewKnowledgeBase()
+	require.NoError(t, kb.Add(fx.KnowledgeBase...))
+	ports := &action.Ports{KnowledgeBase: kb, Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
+		Meetings: memory.NewMeetings(fx.Meetings), Subscriptions: fp.subs,
+		Directory: directory(fx.Users, fx.Teams), Agents: memory.NewAgents(fx.AgentAvailable)}
 	h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))
 	req := engine.StartRequest{ConversationID: "fx"}
 	if fx.Contact != nil {

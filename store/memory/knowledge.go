@@ -52,8 +52,6 @@ const DefaultSearchLimit = 5
 // KnowledgeBase is an in-memory knowledge base that implements
 // action.KnowledgeBaseService with ranked full-text search.
 //
-// # Ranking
-//
 // Search ranks articles with BM25F, the field-weighted form of the Okapi
 // BM25 model. The query and every field are split into terms (see below).
 // For a query term t and an article d, the occurrences of t in d's fields
@@ -73,21 +71,18 @@ const DefaultSearchLimit = 5
 //
 // with N the number of articles and df(t) the number that contain t in any
 // field. So a term counts for more in a short field than in a long one, in
-// the title than in the body, when it is rare than when it is common, and
-// repeating it helps less and less; an article that contains more of the
-// query's terms ranks higher. A query term that occurs twice counts once.
+// the title than in the body, and when it is rare than when it is common;
+// repeating it helps less and less; and every query term an article
+// contains adds to its score. A query term that occurs twice counts once.
 // Only whole terms match: "port" does not find "support". Results are sorted
 // by score, best first; equal scores are ordered by article ID.
-//
-// # Terms
 //
 // A term is a maximal run of Unicode letters, digits and combining marks,
 // lower-cased. Very common English and Dutch words ("the", "how", "de",
 // "het", …) are not indexed and are ignored in queries, so a query made of
-// them only finds nothing. There is no stemming and no Unicode
-// normalization: "invoice" does not find "invoices".
-//
-// # Use
+// them only finds nothing. There is no stemming ("invoice" does not find
+// "invoices") and no Unicode normalization or accent folding ("cafe" does not
+// find "café").
 //
 // Add builds an inverted index as articles arrive; adding an article whose
 // ID is already present replaces it. The zero value is an empty knowledge
@@ -96,9 +91,8 @@ const DefaultSearchLimit = 5
 // Add and Remove wait for running searches. The first search after a change
 // recomputes every article's length normalization (linear in the number of
 // articles) while holding the write lock; later ones only read. Articles are
-// copied in and out.
-// Article and Search return ctx.Err() when ctx is already done, and do not
-// otherwise consult ctx.
+// copied in and out. Article and Search return ctx.Err() when ctx is
+// already done, and do not otherwise consult ctx.
 type KnowledgeBase struct {
 	mu      sync.RWMutex
 	ids     map[string]int32    // article ID → slot in docs
