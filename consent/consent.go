@@ -75,7 +75,7 @@ const (
 // The default texts, used when a policy's text is empty.
 const (
 	DefaultCookieText     = "We use cookies to remember this chat and improve our service. Do you accept chat cookies?"
-	DefaultProcessingText = "To answer you, we need to store and process your personal data. Do you agree?"
+	DefaultProcessingText = "We store and process the personal data you share in this chat to answer you. Our privacy policy explains how."
 	DefaultCheckboxLabel  = "I agree to receive other communications."
 )
 

@@ -87,6 +87,9 @@ type Harness struct {
 }
 
 // Option adjusts the engine configuration before the harness builds it.
+// The configuration starts with the harness's memory stores and clock
+// (Config.Clock is the harness clock); an option that swaps in other
+// *memory stores makes the harness read those.
 type Option func(*engine.Config)
 
 // WithRegistry makes the engine load flows with a registry that includes
@@ -109,6 +112,16 @@ func New(tb testing.TB, flowJSON []byte, opts ...Option) *Harness {
 	cfg := engine.Config{Contacts: h.Contacts, Companies: h.Contacts, Sessions: h.Sessions, ConsentRecords: h.Consent, Clock: h.Clock.Now}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	// An option may swap in its own memory stores; the harness reads those.
+	if c, ok := cfg.Contacts.(*memory.Contacts); ok {
+		h.Contacts = c
+	}
+	if s, ok := cfg.Sessions.(*memory.Sessions); ok {
+		h.Sessions = s
+	}
+	if r, ok := cfg.ConsentRecords.(*memory.ConsentRecords); ok {
+		h.Consent = r
 	}
 	e, err := engine.New(cfg)
 	if err != nil {
@@ -193,8 +206,11 @@ func (c *Conversation) record(r *engine.Reply, err error) {
 	}
 	for _, m := range r.Messages {
 		line := "bot: " + m.Text
-		if m.Type != action.TextBubble {
-			line = fmt.Sprintf("bot [%s %s]: %s", m.Type, m.URL, m.Text)
+		switch {
+		case m.Type != action.TextBubble:
+			line = fmt.Sprintf("bot [%s %s %s]: %s", m.Type, m.URL, m.Name, m.Text)
+		case m.URL != "":
+			line += " <" + m.URL + ">"
 		}
 		c.lines = append(c.lines, line)
 	}

@@ -5,7 +5,9 @@
 //	go run ./examples/chat -list                 # the template names
 //
 // Type your answers; for quick replies type the option's number or its text.
-// /quit leaves. When standard input is not a terminal the program reads the
+// /booked pretends you booked an offered meeting; /quit leaves. The bots run
+// on in-memory stores with sample data: help articles, a support team
+// ("ana" available, "ben" away), a meeting link. When standard input is not a terminal the program reads the
 // visitor's lines from it without prompting or pausing, so it can be scripted:
 //
 //	printf 'hi\nAda\nada@example.com\n3\n' | go run ./examples/chat
@@ -54,8 +56,9 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 	if err != nil {
 		return err
 	}
-	contacts := memory.NewContacts()
-	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
+	sb := templates.NewSandbox()
+	contacts := sb.Contacts
+	eng, err := engine.New(sb.Config(nil))
 	if err != nil {
 		return err
 	}
@@ -71,7 +74,11 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Chatting with %q. Type /quit to leave.\n\n", flow.Name())
+	fmt.Fprintf(out, "Chatting with %q. Type /quit to leave.\n", flow.Name())
+	if c := reply.Consent; c != nil && c.DataProcessing != nil {
+		fmt.Fprintf(out, "(privacy notice) %s\n", c.DataProcessing.Text)
+	}
+	fmt.Fprintln(out)
 	show(out, reply, interactive)
 	lines := bufio.NewScanner(in)
 	for n := 1; ; n++ {
@@ -87,6 +94,20 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		}
 		if text == "/quit" {
 			break
+		}
+		if text == "/booked" {
+			// Stands in for the host reporting a booking from the scheduler.
+			input := engine.Input{ConversationID: conv, MessageID: "m" + strconv.Itoa(n), Signal: action.SignalMeetingBooked}
+			if next, err := eng.Handle(ctx, input); err != nil {
+				fmt.Fprintln(out, "(", err, ")")
+			} else {
+				reply = next
+				show(out, reply, interactive)
+			}
+			if reply.Status.Over() {
+				break
+			}
+			continue
 		}
 		if text == "" {
 			continue
@@ -129,11 +150,15 @@ func show(out io.Writer, r *engine.Reply, interactive bool) {
 		if interactive && m.Delay > 0 {
 			time.Sleep(min(m.Delay, 2*time.Second))
 		}
-		switch m.Type {
-		case action.TextBubble:
-			fmt.Fprintf(out, "bot> %s\n", m.Text)
-		default:
+		switch {
+		case m.Type == action.MeetingBubble:
+			fmt.Fprintf(out, "bot> [book a meeting: %s]\n", m.URL)
+		case m.Type != action.TextBubble:
 			fmt.Fprintf(out, "bot> [%s] %s %s\n", m.Type, m.URL, m.Text)
+		case m.URL != "":
+			fmt.Fprintf(out, "bot> %s — %s\n", m.Text, m.URL)
+		default:
+			fmt.Fprintf(out, "bot> %s\n", m.Text)
 		}
 	}
 	for i, q := range r.QuickReplies {
