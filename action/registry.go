@@ -85,6 +85,8 @@ func Builtins() []Type {
 		{Name: KnowledgeBaseType, Doc: "Show a knowledge-base article, or search the knowledge base with the visitor's question.", New: func() Action { return new(KnowledgeBase) }},
 		{Name: SendToTeamType, Doc: "Hand the conversation to people depending on their availability and office hours.", New: func() Action { return new(SendToTeam) }},
 		{Name: SendToAgentType, Doc: "Hand the conversation to the AI customer agent, or to people when it is unavailable.", New: func() Action { return new(SendToAgent) }},
+		{Name: WebhookType, Doc: "Post the conversation to a webhook and optionally follow its response.", New: func() Action { return new(Webhook) }},
+		{Name: CodeSnippetType, Doc: "Run a host-registered code snippet and follow its response.", New: func() Action { return new(CodeSnippet) }},
 		{Name: BookMeetingType, Doc: "Share a meeting link and wait for the booking.", New: func() Action { return new(BookMeeting) }},
 	}
 }

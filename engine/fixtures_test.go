@@ -85,7 +85,7 @@ func runFixture(t *testing.T, fx fixture) {
 		tickets: memory.NewTickets(), subs: memory.NewSubscriptions()}
 	kb := memory.NewKnowledgeBase()
 	require.NoError(t, kb.Add(fx.KnowledgeBase...))
-	ports := &action.Ports{KnowledgeBase: kb, Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
+	ports := &action.Ports{Snippets: map[string]action.Snippet{}, KnowledgeBase: kb, Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
 		Meetings: memory.NewMeetings(fx.Meetings), Subscriptions: fp.subs,
 		Directory: directory(fx.Users, fx.Teams), Agents: memory.NewAgents(fx.AgentAvailable)}
 	h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))

@@ -1,0 +1,469 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/engine/enginetest"
+	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// hookRegistry is the default registry with the webhook and code snippet
+// types, whether or not the default registry has them already.
+func hookRegistry(t testing.TB) *action.Registry {
+	t.Helper()
+	r := action.DefaultRegistry()
+	var extra []action.Type
+	if _, ok := r.Lookup(action.WebhookType); !ok {
+		extra = append(extra, action.Type{Name: action.WebhookType, Doc: "Call a webhook.", New: func() action.Action { return new(action.Webhook) }})
+	}
+	if _, ok := r.Lookup(action.CodeSnippetType); !ok {
+		extra = append(extra, action.Type{Name: action.CodeSnippetType, Doc: "Run a code snippet.", New: func() action.Action { return new(action.CodeSnippet) }})
+	}
+	r, err := r.With(extra...)
+	require.NoError(t, err)
+	return r
+}
+
+// testWebhookPolicy lets webhooks reach test servers on 127.0.0.1.
+func testWebhookPolicy() *action.WebhookPolicy {
+	return &action.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10, AllowPrivate: true}
+}
+
+// hookFlow fills in a flow template: {{URL}} becomes the server's URL.
+func hookFlow(flow, url string) []byte {
+	return []byte(strings.ReplaceAll(flow, "{{URL}}", url))
+}
+
+// startKnown starts a conversation for a known contact named Ada.
+func startKnown(t *testing.T, h *enginetest.Harness, id string) *enginetest.Conversation {
+	t.Helper()
+	c, err := h.Contacts.CreateContact(context.Background(), store.Properties{"firstname": "Ada", "email": "ada@example.com"})
+	require.NoError(t, err)
+	return h.StartWith(engine.StartRequest{ConversationID: id, ContactID: c.ID})
+}
+
+const orderFlow = `{
+  "id": "orders", "version": 1,
+  "welcome": {"message": ["Hi! I can look up your order."]},
+  "options": {"generalErrorMessage": "Something went wrong."},
+  "actions": [
+    {"name": "lookup", "type": "webhook", "onFailure": "fallback", "settings": {
+      "url": "{{URL}}/orders?key=s3cr3t", "waitForResponse": true,
+      "headers": {"Authorization": "Bearer t0ken"},
+      "errorMessage": ["Our order system is not answering."]}},
+    {"name": "goodbye", "type": "send_message", "settings": {"message": ["Bye, {{ contact.firstname }}!"]}, "end": true},
+    {"name": "track", "type": "send_message", "settings": {"message": ["Tracking link: https://track.example/A-123"]}, "end": true},
+    {"name": "fallback", "type": "send_message", "settings": {"message": ["Please email orders@example.com."]}, "end": true}
+  ]
+}`
+
+// orderServer is a webhook that asks for an order number, reports its
+// status and offers tracking, keeping its place in customState.
+func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
+	var mu sync.Mutex
+	var seen []action.HookRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req action.HookRequest
+		if !assert.NoError(t, json.NewDecoder(r.Body).Decode(&req)) {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		assert.Equal(t, "Bearer t0ken", r.Header.Get("Authorization"))
+		mu.Lock()
+		seen = append(seen, req)
+		mu.Unlock()
+		var state struct{ Step, Order string }
+		if len(req.CustomState) > 0 {
+			assert.NoError(t, json.Unmarshal(req.CustomState, &state))
+		}
+		var resp action.HookResponse
+		switch state.Step {
+		case "":
+			resp = action.HookResponse{BotMessage: "Sure, {{ contact.firstname }}! What is your order number?",
+				ResponseExpected: true, CustomState: json.RawMessage(`{"step": "number"}`)}
+		case "number":
+			order := strings.TrimSpace(req.UserMessage.Message)
+			resp = action.HookResponse{BotMessage: "Order " + order + " has shipped.", ResponseExpected: true,
+				QuickReplies: []action.HookOption{{Value: "track", Label: "Track it"}, {Value: "done", Label: "That's all"}},
+				CustomState:  json.RawMessage(`{"step": "shipped", "order": "` + order + `"}`)}
+		default:
+			next := "goodbye"
+			if req.UserMessage.QuickReply != nil && req.UserMessage.QuickReply.QuickReplies[0].Value == "track" {
+				next = "track"
+			}
+			resp = action.HookResponse{NextModuleNickname: next, CustomState: json.RawMessage(`{"step": "done", "order": "` + state.Order + `"}`)}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		assert.NoError(t, json.NewEncoder(w).Encode(resp))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []action.HookRequest {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
+}
+
+func TestWebhookOrderStatus(t *testing.T) {
+	srv, seen := orderServer(t)
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	startKnown(t, h, "c1").
+		ExpectBot("Hi! I can look up your order.").
+		Says("Where is my order?").
+		ExpectBot("Sure, Ada! What is your order number?").
+		ExpectAwaiting("lookup").
+		ExpectFreeText(true).
+		Says("A-123").
+		ExpectBot("Order A-123 has shipped.").
+		ExpectQuickReplies("track", "done").
+		ExpectAwaiting("lookup").
+		Clicks("track").
+		ExpectBot("Tracking link: https://track.example/A-123").
+		ExpectEvent(action.EventAnswerAccepted, "lookup").
+		ExpectStatus(engine.StatusFinished).
+		MatchGolden("testdata/webhook-order-status.golden")
+
+	s, err := h.Engine.Session(context.Background(), "c1")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"step": "done", "order": "A-123"}`, string(s.CustomState))
+	assert.Equal(t, "track", s.Answers["lookup"])
+
+	calls := seen()
+	require.Len(t, calls, 3)
+	first, second, third := calls[0], calls[1], calls[2]
+	start := enginetest.Epoch.UnixMilli()
+	assert.Equal(t, s.ContactID, first.Session.VID)
+	assert.NotEmpty(t, first.Session.VID)
+	assert.Equal(t, "c1", first.Session.ConversationID)
+	assert.Equal(t, "lookup", first.Session.CurrentModuleNickname)
+	assert.Equal(t, start, first.Session.SessionStartedAt)
+	assert.Equal(t, action.HookProperty{Value: "Ada", SyncedAt: start}, first.Session.Properties.Contact["firstname"])
+	assert.Equal(t, "ada@example.com", first.Session.Properties.Contact["email"].Value)
+	assert.NotNil(t, first.Session.Properties.Company)
+	assert.Equal(t, action.HookBot{Nickname: "orders", ChatflowID: "orders", ConversationChannelType: s.Channel}, first.Bot)
+	assert.Equal(t, action.HookModule{Nickname: "lookup", ModuleType: "webhook"}, first.Module)
+	assert.Equal(t, "Where is my order?", first.UserMessage.Message)
+	assert.Nil(t, first.UserMessage.QuickReply)
+	assert.Nil(t, first.CustomState)
+
+	assert.Equal(t, "A-123", second.UserMessage.Message)
+	assert.JSONEq(t, `{"step": "number"}`, string(second.CustomState))
+	assert.JSONEq(t, `{"step": "number"}`, string(second.Session.CustomState))
+
+	assert.Equal(t, "Track it", third.UserMessage.Message)
+	assert.Equal(t, &action.HookQuickReply{QuickReplies: []action.HookOption{{Value: "track", Label: "Track it"}}}, third.UserMessage.QuickReply)
+	assert.JSONEq(t, `{"step": "shipped", "order": "A-123"}`, string(third.CustomState))
+}
+
+func TestWebhookOrderStatusDefaultPath(t *testing.T) {
+	srv, _ := orderServer(t)
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	startKnown(t, h, "c1").Says("hi").Says("B-7").
+		Says("That's all").
+		ExpectBot("Bye, Ada!").
+		ExpectStatus(engine.StatusFinished)
+}
+
+// TestWebhookFailurePaths runs broken webhooks through the engine: each says
+// the error message, then follows the failure path, or without one shows
+// the general error message and ends the bot part of the conversation.
+func TestWebhookFailurePaths(t *testing.T) {
+	for name, handle := range map[string]http.HandlerFunc{
+		"unknown next": func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, `{"botMessage": "never said", "nextModuleNickname": "nowhere"}`)
+		},
+		"server error": func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) },
+		"malformed":    func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"botMessage":`) },
+		"too large": func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, `{"botMessage": "`+strings.Repeat("a", 5<<10)+`"}`)
+		},
+		"slow": func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(handle)
+			defer srv.Close()
+			opts := []enginetest.Option{enginetest.WithRegistry(hookRegistry(t)), enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
+
+			h := enginetest.New(t, hookFlow(orderFlow, srv.URL), opts...)
+			c := h.Start("c1").Says("hi").
+				ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
+				ExpectEvent(action.EventActionFailed, "lookup").
+				ExpectStatus(engine.StatusFinished)
+			failed := lastEvent(c, action.EventActionFailed)
+			assert.Contains(t, failed.Reason, "webhook call to 127.0.0.1:")
+			assert.NotContains(t, failed.Reason, "s3cr3t")
+
+			noFallback := strings.Replace(orderFlow, `"onFailure": "fallback", `, "", 1)
+			h = enginetest.New(t, hookFlow(noFallback, srv.URL), opts...)
+			h.Start("c2").Says("hi").
+				ExpectBot("Our order system is not answering.", "Something went wrong.").
+				ExpectEvent(action.EventGeneralError).
+				ExpectStatus(engine.StatusEnded)
+		})
+	}
+}
+
+func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
+	var calls int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"nextModuleNickname": "track"}`)
+	}))
+	defer srv.Close()
+	// No Webhooks policy: the default one, which allows public addresses only.
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)))
+	c := h.Start("c1").Says("hi").
+		ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
+		ExpectEvent(action.EventActionFailed, "lookup")
+	ev := lastEvent(c, action.EventActionFailed)
+	assert.Contains(t, ev.Reason, "webhook address not allowed")
+	assert.Contains(t, ev.Reason, "loopback")
+	mu.Lock()
+	assert.Zero(t, calls)
+	mu.Unlock()
+}
+
+// lastEvent returns the last reply's first event of a type.
+func lastEvent(c *enginetest.Conversation, typ action.EventType) action.Event {
+	if r := c.Reply(); r != nil {
+		for _, e := range r.Events {
+			if e.Type == typ {
+				return e
+			}
+		}
+	}
+	return action.Event{}
+}
+
+func TestWebhookWithoutWait(t *testing.T) {
+	var mu sync.Mutex
+	var got []action.HookRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req action.HookRequest
+		assert.NoError(t, json.NewDecoder(r.Body).Decode(&req))
+		mu.Lock()
+		got = append(got, req)
+		mu.Unlock()
+		// Ignored: the action does not wait for feedback.
+		_, _ = io.WriteString(w, `{"botMessage": "ignored", "nextModuleNickname": "nowhere"`)
+	}))
+	defer srv.Close()
+	flow := `{
+	  "id": "notify", "version": 1,
+	  "welcome": {"message": ["Hi!"]},
+	  "actions": [
+	    {"name": "ask_email", "type": "ask_question", "settings": {"message": ["Your email?"], "property": "email"}},
+	    {"name": "notify", "type": "webhook", "settings": {"url": "{{URL}}/lead"}},
+	    {"name": "done", "type": "send_message", "settings": {"message": ["Thanks, we'll be in touch."]}}
+	  ]
+	}`
+	h := enginetest.New(t, hookFlow(flow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	h.Start("c1").Says("hello").
+		Says("lee@example.com").
+		ExpectBot("Thanks, we'll be in touch.").
+		ExpectEvent(action.EventActionCompleted, "notify").
+		ExpectStatus(engine.StatusFinished)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 1)
+	assert.Equal(t, "lee@example.com", got[0].UserMessage.Message)
+	assert.Equal(t, "lee@example.com", got[0].Session.Properties.Contact["email"].Value, "the answer given in this turn is sent")
+	assert.Equal(t, "notify", got[0].Session.CurrentModuleNickname)
+}
+
+const quizFlow = `{
+  "id": "quiz", "version": 1,
+  "welcome": {"message": ["Fancy a quiz?"], "quickReplies": [{"value": "yes", "label": "Yes!"}]},
+  "actions": [
+    {"name": "quiz", "type": "code_snippet", "onFailure": "bye", "settings": {
+      "snippet": "quiz", "description": "Asks one sum until the visitor gets it right.",
+      "timeout": "200ms", "errorMessage": ["The quiz broke."]}},
+    {"name": "prize", "type": "send_message", "settings": {"message": ["You win, {{ contact.firstname }}!"]}},
+    {"name": "bonus", "type": "code_snippet", "onFailure": "bye", "settings": {
+      "snippet": "bonus", "timeout": "200ms", "errorMessage": ["No bonus round today."]}},
+    {"name": "unused", "type": "send_message", "settings": {"message": ["Not reached."]}, "end": true},
+    {"name": "bye", "type": "send_message", "settings": {"message": ["Thanks for playing."]}, "end": true}
+  ]
+}`
+
+// quizSnippets are the host's snippets of quizFlow: "quiz" counts wrong
+// answers in customState; "bonus" panics.
+func quizSnippets() map[string]action.Snippet {
+	return map[string]action.Snippet{
+		"quiz": func(_ context.Context, req action.HookRequest) (action.HookResponse, error) {
+			var st struct {
+				Asked bool `json:"asked"`
+				Wrong int  `json:"wrong"`
+			}
+			if len(req.CustomState) > 0 {
+				if err := json.Unmarshal(req.CustomState, &st); err != nil {
+					return action.HookResponse{}, err
+				}
+			}
+			qrs := []action.HookOption{{Value: "42", Label: "Forty-two"}, {Value: "24", Label: "Twenty-four"}}
+			switch {
+			case !st.Asked:
+				st.Asked = true
+				cs, _ := json.Marshal(st)
+				return action.HookResponse{BotMessage: "What is 6 × 7?", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
+			case strings.TrimSpace(req.UserMessage.Message) == "42" || req.UserMessage.QuickReply != nil && req.UserMessage.QuickReply.QuickReplies[0].Value == "42":
+				cs, _ := json.Marshal(st)
+				msg := "Correct!"
+				if st.Wrong == 1 {
+					msg = "Correct, after one more try."
+				}
+				return action.HookResponse{BotMessage: msg, CustomState: cs}, nil
+			default:
+				st.Wrong++
+				cs, _ := json.Marshal(st)
+				return action.HookResponse{BotMessage: "Not quite, {{ contact.firstname }}. Try again.", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
+			}
+		},
+		"bonus": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+			var m map[string]int
+			m["crash"]++ // a bug in the host's code: assignment to a nil map
+			return action.HookResponse{}, nil
+		},
+	}
+}
+
+func TestSnippetQuiz(t *testing.T) {
+	h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(hookRegistry(t)),
+		enginetest.WithPorts(&action.Ports{Snippets: quizSnippets()}))
+	startKnown(t, h, "c1").
+		Clicks("yes").
+		ExpectBot("What is 6 × 7?").
+		ExpectQuickReplies("42", "24").
+		ExpectAwaiting("quiz").
+		Clicks("24").
+		ExpectBot("Not quite, Ada. Try again.").
+		ExpectAwaiting("quiz").
+		Says("42").
+		ExpectBot("Correct, after one more try.", "You win, Ada!", "No bonus round today.", "Thanks for playing.").
+		ExpectEvent(action.EventActionFailed, "bonus").
+		ExpectStatus(engine.StatusFinished).
+		MatchGolden("testdata/snippet-quiz.golden")
+	s, err := h.Engine.Session(context.Background(), "c1")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"asked": true, "wrong": 1}`, string(s.CustomState))
+}
+
+func TestSnippetFailures(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	for name, tc := range map[string]struct {
+		snippets map[string]action.Snippet
+		reason   string
+	}{
+		"not registered": {map[string]action.Snippet{}, `snippet "quiz" failed: action: snippet not registered`},
+		"timeout": {map[string]action.Snippet{"quiz": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+			<-release // ignores its context
+			return action.HookResponse{}, nil
+		}}, `snippet "quiz" failed: no answer within 200ms`},
+		"panic": {map[string]action.Snippet{"quiz": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+			panic("out of coffee")
+		}}, `snippet "quiz" failed: action: snippet panicked: out of coffee`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(hookRegistry(t)),
+				enginetest.WithPorts(&action.Ports{Snippets: tc.snippets}))
+			start := time.Now()
+			c := h.Start("c1").Clicks("yes").
+				ExpectBot("The quiz broke.", "Thanks for playing.").
+				ExpectStatus(engine.StatusFinished)
+			assert.Less(t, time.Since(start), time.Second)
+			assert.Contains(t, lastEvent(c, action.EventActionFailed).Reason, tc.reason)
+		})
+	}
+}
+
+func TestSnippetNeedsPort(t *testing.T) {
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Registry: hookRegistry(t)})
+	require.NoError(t, err)
+	_, err = e.Load([]byte(quizFlow))
+	assert.ErrorIs(t, err, engine.ErrMissingPort)
+}
+
+// hookFixture is a fixture of testdata/actions for the webhook and snippet
+// types, read with only the fields these fixtures use.
+type hookFixture struct {
+	Flow  json.RawMessage `json:"flow"`
+	Steps []struct {
+		Start  bool          `json:"start"`
+		Says   string        `json:"says"`
+		Clicks string        `json:"clicks"`
+		Bot    []string      `json:"bot"`
+		Status engine.Status `json:"status"`
+		Events []string      `json:"events"`
+	} `json:"steps"`
+}
+
+// TestHookFixtures runs the fixtures of the webhook and code snippet types
+// with the ports they need: the default webhook policy, and snippets.
+func TestHookFixtures(t *testing.T) {
+	for name, ports := range map[string]*action.Ports{
+		action.WebhookType:     {},
+		action.CodeSnippetType: {Snippets: map[string]action.Snippet{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "actions", name+".json"))
+			require.NoError(t, err)
+			var fx hookFixture
+			require.NoError(t, json.Unmarshal(data, &fx))
+			h := enginetest.New(t, fx.Flow, enginetest.WithRegistry(hookRegistry(t)), enginetest.WithPorts(ports))
+			var c *enginetest.Conversation
+			for i, st := range fx.Steps {
+				switch {
+				case st.Start:
+					c = h.Start("fx")
+				case st.Clicks != "":
+					c.Clicks(st.Clicks)
+				default:
+					c.Says(st.Says)
+				}
+				require.NoError(t, c.Err(), "step %d", i)
+				if st.Bot != nil {
+					c.ExpectBot(st.Bot...)
+				}
+				if st.Status != "" {
+					c.ExpectStatus(st.Status)
+				}
+				var types []string
+				for _, e := range c.Reply().Events {
+					types = append(types, string(e.Type))
+				}
+				for _, e := range st.Events {
+					assert.True(t, slices.Contains(types, e), "step %d: no %s event in %v", i, e, types)
+				}
+			}
+		})
+	}
+}
