@@ -435,7 +435,7 @@ func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Ses
 		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
 	}
 	s := new(Session)
-	if err := json.Unmarshal(rec.Data, s); err != nil {
+	if err := decodeSession(rec.Data, s); err != nil {
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
 	return rec, s, nil

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -194,10 +193,7 @@ func (e *Engine) save(ctx context.Context, t *turn, version int64) error {
 	if err := e.saveConsent(ctx, t); err != nil {
 		return err
 	}
-	data, err := json.Marshal(t.sess)
-	if err != nil {
-		return fmt.Errorf("engine: encoding session: %w", err)
-	}
+	data := encodeSession(make([]byte, 0, 512), t.sess)
 	if _, err := e.sessions.Save(ctx, t.sess.ConversationID, data, version); err != nil {
 		return fmt.Errorf("engine: saving session %s: %w", t.sess.ConversationID, err)
 	}

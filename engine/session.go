@@ -33,8 +33,8 @@ func (s Status) Over() bool {
 	return s == StatusFinished || s == StatusHandedOff || s == StatusEnded
 }
 
-// sessionFormat is the version of the serialized session layout.
-const sessionFormat = 1
+// sessionFormat is the version of the session layout.
+const sessionFormat = binaryFormat
 
 // RecentMessages is how many of its latest message IDs a session remembers:
 // a redelivered message is recognised as long as fewer than RecentMessages
@@ -42,8 +42,9 @@ const sessionFormat = 1
 const RecentMessages = 16
 
 // Session is one visitor's pass through a bot, as the engine stores it
-// (serialized as compact JSON through store.Sessions). Hosts read it with
-// Engine.Session; they should not modify stored sessions.
+// through store.Sessions (in a compact binary layout; the JSON tags give
+// the field names when a host logs or exports a session). Hosts read it
+// with Engine.Session; they should not modify stored sessions.
 type Session struct {
 	// Format is the layout version of the serialized session.
 	Format int `json:"v"`

@@ -59,6 +59,10 @@ var _ action.Turn = (*turn)(nil)
 func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time, msgID string) *turn {
 	t := &turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID}
 	t.reply.ConversationID = s.ConversationID
+	// A typical turn emits about a dozen events and a few messages; sizing
+	// once avoids regrowing on every turn.
+	t.reply.Events = make([]action.Event, 0, 12)
+	t.reply.Messages = make([]action.Message, 0, 4)
 	return t
 }
 

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/store"
+)
+
+// Sessions are stored in a compact binary layout: it is several times
+// cheaper to encode and decode than JSON, on every turn, and smaller. The
+// first byte is the layout version; sessions stored as JSON (first byte
+// '{') are still read.
+const binaryFormat = 2
+
+// errCorrupt reports session data that cannot be decoded.
+var errCorrupt = errors.New("corrupt session data")
+
+// encodeSession appends the binary form of s to dst.
+func encodeSession(dst []byte, s *Session) []byte {
+	w := dst
+	w = append(w, binaryFormat)
+	w = appendString(w, s.ConversationID)
+	w = appendString(w, s.FlowID)
+	w = binary.AppendUvarint(w, uint64(s.FlowVersion))
+	w = appendString(w, string(s.Status))
+	w = appendString(w, s.Position)
+	w = appendBytes(w, s.ActionState)
+	w = appendMap(w, s.Answers)
+	w = appendString(w, s.ContactID)
+	w = appendBool(w, s.Identified)
+	w = appendMap(w, s.Pending)
+	w = appendString(w, s.Channel)
+	w = appendMap(w, s.Page)
+	w = appendMap(w, s.Visitor)
+	w = appendBytes(w, s.CustomState)
+	if c := s.Consent; c != nil {
+		w = append(w, 1)
+		w = appendString(w, string(c.Processing))
+		w = appendString(w, string(c.Cookies))
+		w = appendString(w, c.Subscribe)
+	} else {
+		w = append(w, 0)
+	}
+	w = appendTime(w, s.StartedAt)
+	w = appendTime(w, s.LastInteractionAt)
+	w = appendBytes(w, s.MessageIDs)
+	return w
+}
+
+// decodeSession decodes a stored session, binary or JSON.
+func decodeSession(data []byte, s *Session) error {
+	if len(data) == 0 {
+		return errCorrupt
+	}
+	if data[0] == '{' {
+		return json.Unmarshal(data, s)
+	}
+	if data[0] != binaryFormat {
+		return fmt.Errorf("%w: unknown layout version %d", errCorrupt, data[0])
+	}
+	r := reader{b: data[1:]}
+	s.Format = binaryFormat
+	s.ConversationID = r.string()
+	s.FlowID = r.string()
+	s.FlowVersion = int(r.uvarint())
+	s.Status = Status(r.string())
+	s.Position = r.string()
+	s.ActionState = r.bytes()
+	s.Answers = r.strmap()
+	s.ContactID = r.string()
+	s.Identified = r.bool()
+	s.Pending = store.Properties(r.strmap())
+	s.Channel = r.string()
+	s.Page = r.strmap()
+	s.Visitor = r.strmap()
+	s.CustomState = r.bytes()
+	if r.bool() {
+		s.Consent = &ConsentState{Processing: consent.Choice(r.string()), Cookies: consent.Choice(r.string()), Subscribe: r.string()}
+	}
+	s.StartedAt = r.time()
+	s.LastInteractionAt = r.time()
+	s.MessageIDs = r.bytes()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d bytes left over", errCorrupt, len(r.b))
+	}
+	return r.err
+}
+
+func appendString(w []byte, s string) []byte {
+	w = binary.AppendUvarint(w, uint64(len(s)))
+	return append(w, s...)
+}
+
+func appendBytes(w, b []byte) []byte {
+	w = binary.AppendUvarint(w, uint64(len(b)))
+	return append(w, b...)
+}
+
+func appendBool(w []byte, b bool) []byte {
+	if b {
+		return append(w, 1)
+	}
+	return append(w, 0)
+}
+
+func appendMap(w []byte, m map[string]string) []byte {
+	w = binary.AppendUvarint(w, uint64(len(m)))
+	for k, v := range m {
+		w = appendString(w, k)
+		w = appendString(w, v)
+	}
+	return w
+}
+
+// appendTime writes Unix nanoseconds plus one (0 is the zero time).
+func appendTime(w []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(w, 0)
+	}
+	return binary.AppendVarint(w, t.UnixNano()+1)
+}
+
+// reader decodes; after the first error every read returns a zero value.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: truncated %s", errCorrupt, what)
+	}
+	r.b = nil
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) raw(what string) []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.fail(what)
+		return nil
+	}
+	b := r.b[:n:n]
+	r.b = r.b[n:]
+	return b
+}
+
+func (r *reader) string() string { return string(r.raw("text")) }
+
+func (r *reader) bytes() []byte {
+	b := r.raw("bytes")
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+func (r *reader) bool() bool {
+	if len(r.b) == 0 {
+		r.fail("flag")
+		return false
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	if v > 1 {
+		r.err = fmt.Errorf("%w: bad flag %d", errCorrupt, v)
+	}
+	return v == 1
+}
+
+func (r *reader) strmap() map[string]string {
+	n := r.uvarint()
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(r.b))/2 { // every entry takes at least two bytes
+		r.fail("map")
+		return nil
+	}
+	m := make(map[string]string, n)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		k := r.string()
+		m[k] = r.string()
+	}
+	return m
+}
+
+func (r *reader) time() time.Time {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("time")
+		return time.Time{}
+	}
+	r.b = r.b[n:]
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v-1).UTC()
+}
