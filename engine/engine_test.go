@@ -393,3 +393,20 @@ func TestRedeliveryWindow(t *testing.T) {
 	c.Send(engine.Input{MessageID: "first", Text: "go"})
 	assert.False(t, c.Reply().Duplicate, "older than the window: processed as new")
 }
+
+func TestAvailabilityAskedOnlyWhenUsed(t *testing.T) {
+	var calls atomic.Int32
+	avail := func(c *engine.Config) {
+		c.Available = func(context.Context, string) (bool, error) { calls.Add(1); return true, nil }
+	}
+	plain := enginetest.New(t, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["Hi {{ contact.firstname | default(\"you\") }}"]}}]`), avail)
+	plain.Start("c1").Says("hi").ExpectBot("Hi you")
+	assert.Zero(t, calls.Load(), "no condition reads `available`")
+
+	routed := enginetest.New(t, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["checking"]},
+		"branches":[{"if":"available","then":"on"}],"next":"off"},
+		{"name":"on","type":"send_message","settings":{"message":["online"]},"end":true},
+		{"name":"off","type":"send_message","settings":{"message":["offline"]},"end":true}]`), avail)
+	routed.Start("c1").Says("hi").ExpectBot("checking", "online")
+	assert.Equal(t, int32(1), calls.Load(), "asked once per turn")
+}

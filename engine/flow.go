@@ -140,6 +140,9 @@ type Flow struct {
 	consent   consent.Effective
 	targeting *targeting.Rules
 	display   *targeting.Display
+	// usesAvailable is false when no condition or template can read the
+	// `available` variable, so turns need not ask the availability port.
+	usesAvailable bool
 }
 
 // node is a compiled action.

@@ -66,24 +66,10 @@ const kbArticleFlow = `{"id":"article","version":1,
 		{"name":"missing","type":"send_message","settings":{"message":["That article is gone."]},"end":true}
 	]}`
 
-// kbRegistry returns the default registry with the knowledge-base action,
-// whether or not it is a built-in yet.
-func kbRegistry(t testing.TB) *action.Registry {
-	t.Helper()
-	r := action.DefaultRegistry()
-	if _, ok := r.Lookup(action.KnowledgeBaseType); ok {
-		return r
-	}
-	r, err := r.With(action.Type{Name: action.KnowledgeBaseType, Doc: "Show a knowledge-base article, or search the knowledge base.",
-		New: func() action.Action { return new(action.KnowledgeBase) }})
-	require.NoError(t, err)
-	return r
-}
-
 // kbHarness runs flow with kb as the knowledge-base port.
 func kbHarness(t testing.TB, flow string, kb action.KnowledgeBaseService) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(kbRegistry(t)),
+	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{KnowledgeBase: kb}))
 }
 
@@ -234,7 +220,7 @@ func TestKnowledgeBaseErrorFollowsFailurePath(t *testing.T) {
 
 func TestKnowledgeBaseNeedsPort(t *testing.T) {
 	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(),
-		Registry: kbRegistry(t)})
+		Registry: action.DefaultRegistry()})
 	require.NoError(t, err)
 	_, err = e.Load([]byte(kbSearchFlow))
 	assert.ErrorIs(t, err, engine.ErrMissingPort)
@@ -242,7 +228,7 @@ func TestKnowledgeBaseNeedsPort(t *testing.T) {
 
 func TestKnowledgeBaseSettingErrors(t *testing.T) {
 	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(),
-		Registry: kbRegistry(t), Ports: &action.Ports{KnowledgeBase: memory.NewKnowledgeBase()}})
+		Registry: action.DefaultRegistry(), Ports: &action.Ports{KnowledgeBase: memory.NewKnowledgeBase()}})
 	require.NoError(t, err)
 	for settings, path := range map[string]string{
 		`{}`:                               "actions[0].settings.prompt",

@@ -94,6 +94,18 @@ func compile(def Definition, opts LoadOptions) (*Flow, error) {
 	if len(l.errs) == 0 {
 		l.checkGraph()
 	}
+	// Conservative: any mention in a branch, a template or the welcome
+	// message counts (templates live in the canonical settings).
+	for _, ad := range f.def.Actions {
+		hit := strings.Contains(string(ad.Settings), "available")
+		for _, b := range ad.Branches {
+			hit = hit || strings.Contains(b.If, "available")
+		}
+		f.usesAvailable = f.usesAvailable || hit
+	}
+	for _, b := range f.def.Welcome.Message {
+		f.usesAvailable = f.usesAvailable || strings.Contains(b.Text, "available")
+	}
 	if len(l.errs) > 0 {
 		return nil, errors.Join(l.errs...)
 	}

@@ -23,27 +23,10 @@ import (
 	"github.com/chatflow/chatflow/targeting/availability"
 )
 
-// routingRegistry returns the default registry with the routing actions,
-// whether or not they are built in yet.
-func routingRegistry(t testing.TB) *action.Registry {
-	t.Helper()
-	reg := action.DefaultRegistry()
-	var add []action.Type
-	if _, ok := reg.Lookup(action.SendToTeamType); !ok {
-		add = append(add, action.Type{Name: action.SendToTeamType, New: func() action.Action { return new(action.SendToTeam) }})
-	}
-	if _, ok := reg.Lookup(action.SendToAgentType); !ok {
-		add = append(add, action.Type{Name: action.SendToAgentType, New: func() action.Action { return new(action.SendToAgent) }})
-	}
-	reg, err := reg.With(add...)
-	require.NoError(t, err)
-	return reg
-}
-
 // routingHarness runs flow with the routing actions and the given ports.
 func routingHarness(t testing.TB, flow string, dir availability.Directory, agents action.Agents) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(routingRegistry(t)),
+	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{Directory: dir, Agents: agents}))
 }
 
@@ -553,7 +536,7 @@ func TestRoutingSettingsErrors(t *testing.T) {
 		{"send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"unassignedMessage":[{"type":"image"}]}}`, "ifUnavailable.unassignedMessage[0].url"},
 	}
 	ports := &action.Ports{Directory: availability.NewMemory(), Agents: memory.NewAgents(true)}
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Registry: routingRegistry(t), Ports: ports})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Registry: action.DefaultRegistry(), Ports: ports})
 	require.NoError(t, err)
 	for _, tt := range tests {
 		_, err := e.Load([]byte(routingFlow(tt.typ, tt.settings)))
@@ -570,7 +553,7 @@ func TestRoutingSettingsErrors(t *testing.T) {
 }
 
 func TestRoutingPorts(t *testing.T) {
-	reg := routingRegistry(t)
+	reg := action.DefaultRegistry()
 	load := func(ports *action.Ports, typ, settings string) error {
 		e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Registry: reg, Ports: ports})
 		require.NoError(t, err)

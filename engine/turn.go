@@ -375,7 +375,9 @@ func (t *turn) Vars() *condition.Vars {
 			Contact: &t.lkContact, Company: &t.lkCompany, Answers: &t.lkAnswers,
 			Session: &t.lkSession, Visitor: &t.lkVisitor, Page: &t.lkPage,
 		}
-		t.vars.Available = t.e.available(t)
+		if t.flow.usesAvailable {
+			t.vars.Available = t.e.available(t)
+		}
 	}
 	t.vars.Answer = t.input
 	t.vars.Now = t.now

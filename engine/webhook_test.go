@@ -23,23 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// hookRegistry is the default registry with the webhook and code snippet
-// types, whether or not the default registry has them already.
-func hookRegistry(t testing.TB) *action.Registry {
-	t.Helper()
-	r := action.DefaultRegistry()
-	var extra []action.Type
-	if _, ok := r.Lookup(action.WebhookType); !ok {
-		extra = append(extra, action.Type{Name: action.WebhookType, Doc: "Call a webhook.", New: func() action.Action { return new(action.Webhook) }})
-	}
-	if _, ok := r.Lookup(action.CodeSnippetType); !ok {
-		extra = append(extra, action.Type{Name: action.CodeSnippetType, Doc: "Run a code snippet.", New: func() action.Action { return new(action.CodeSnippet) }})
-	}
-	r, err := r.With(extra...)
-	require.NoError(t, err)
-	return r
-}
-
 // testWebhookPolicy lets webhooks reach test servers on 127.0.0.1.
 func testWebhookPolicy() *action.WebhookPolicy {
 	return &action.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10, AllowPrivate: true}
@@ -122,7 +105,7 @@ func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
 
 func TestWebhookOrderStatus(t *testing.T) {
 	srv, seen := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	startKnown(t, h, "c1").
 		ExpectBot("Hi! I can look up your order.").
@@ -174,7 +157,7 @@ func TestWebhookOrderStatus(t *testing.T) {
 
 func TestWebhookOrderStatusDefaultPath(t *testing.T) {
 	srv, _ := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	startKnown(t, h, "c1").Says("hi").Says("B-7").
 		Says("That's all").
@@ -206,7 +189,7 @@ func TestWebhookFailurePaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(handle)
 			defer srv.Close()
-			opts := []enginetest.Option{enginetest.WithRegistry(hookRegistry(t)), enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
+			opts := []enginetest.Option{enginetest.WithRegistry(action.DefaultRegistry()), enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
 
 			h := enginetest.New(t, hookFlow(orderFlow, srv.URL), opts...)
 			c := h.Start("c1").Says("hi").
@@ -238,7 +221,7 @@ func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
 	}))
 	defer srv.Close()
 	// No Webhooks policy: the default one, which allows public addresses only.
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(hookRegistry(t)))
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()))
 	c := h.Start("c1").Says("hi").
 		ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
 		ExpectEvent(action.EventActionFailed, "lookup")
@@ -284,7 +267,7 @@ func TestWebhookWithoutWait(t *testing.T) {
 	    {"name": "done", "type": "send_message", "settings": {"message": ["Thanks, we'll be in touch."]}}
 	  ]
 	}`
-	h := enginetest.New(t, hookFlow(flow, srv.URL), enginetest.WithRegistry(hookRegistry(t)),
+	h := enginetest.New(t, hookFlow(flow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	h.Start("c1").Says("hello").
 		Says("lee@example.com").
@@ -356,7 +339,7 @@ func quizSnippets() map[string]action.Snippet {
 }
 
 func TestSnippetQuiz(t *testing.T) {
-	h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(hookRegistry(t)),
+	h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(action.DefaultRegistry()),
 		enginetest.WithPorts(&action.Ports{Snippets: quizSnippets()}))
 	startKnown(t, h, "c1").
 		Clicks("yes").
@@ -393,7 +376,7 @@ func TestSnippetFailures(t *testing.T) {
 		}}, `snippet "quiz" failed: action: snippet panicked: out of coffee`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(hookRegistry(t)),
+			h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(action.DefaultRegistry()),
 				enginetest.WithPorts(&action.Ports{Snippets: tc.snippets}))
 			start := time.Now()
 			c := h.Start("c1").Clicks("yes").
@@ -406,7 +389,7 @@ func TestSnippetFailures(t *testing.T) {
 }
 
 func TestSnippetNeedsPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Registry: hookRegistry(t)})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Registry: action.DefaultRegistry()})
 	require.NoError(t, err)
 	_, err = e.Load([]byte(quizFlow))
 	assert.ErrorIs(t, err, engine.ErrMissingPort)
@@ -438,7 +421,7 @@ func TestHookFixtures(t *testing.T) {
 			require.NoError(t, err)
 			var fx hookFixture
 			require.NoError(t, json.Unmarshal(data, &fx))
-			h := enginetest.New(t, fx.Flow, enginetest.WithRegistry(hookRegistry(t)), enginetest.WithPorts(ports))
+			h := enginetest.New(t, fx.Flow, enginetest.WithRegistry(action.DefaultRegistry()), enginetest.WithPorts(ports))
 			var c *enginetest.Conversation
 			for i, st := range fx.Steps {
 				switch {
