@@ -407,6 +407,8 @@ func TestAvailabilityAskedOnlyWhenUsed(t *testing.T) {
 		"branches":[{"if":"available","then":"on"}],"next":"off"},
 		{"name":"on","type":"send_message","settings":{"message":["online"]},"end":true},
 		{"name":"off","type":"send_message","settings":{"message":["offline"]},"end":true}]`), avail)
-	routed.Start("c1").Says("hi").ExpectBot("checking", "online")
+	c := routed.Start("c1")
+	calls.Store(0)
+	c.Says("hi").ExpectBot("checking", "online")
 	assert.Equal(t, int32(1), calls.Load(), "asked once per turn")
 }
