@@ -69,7 +69,7 @@ const kbArticleFlow = `{"id":"article","version":1,
 // kbHarness runs flow with kb as the knowledge-base port.
 func kbHarness(t testing.TB, flow string, kb action.KnowledgeBaseService) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(action.DefaultRegistry()),
+	return enginetest.New(t, []byte(flow),
 		enginetest.WithPorts(&action.Ports{KnowledgeBase: kb}))
 }
 
@@ -219,8 +219,7 @@ func TestKnowledgeBaseErrorFollowsFailurePath(t *testing.T) {
 }
 
 func TestKnowledgeBaseNeedsPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(),
-		Registry: action.DefaultRegistry()})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
 	require.NoError(t, err)
 	_, err = e.Load([]byte(kbSearchFlow))
 	assert.ErrorIs(t, err, engine.ErrMissingPort)
@@ -228,7 +227,7 @@ func TestKnowledgeBaseNeedsPort(t *testing.T) {
 
 func TestKnowledgeBaseSettingErrors(t *testing.T) {
 	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(),
-		Registry: action.DefaultRegistry(), Ports: &action.Ports{KnowledgeBase: memory.NewKnowledgeBase()}})
+		Ports: &action.Ports{KnowledgeBase: memory.NewKnowledgeBase()}})
 	require.NoError(t, err)
 	for settings, path := range map[string]string{
 		`{}`:                               "actions[0].settings.prompt",

@@ -26,7 +26,7 @@ import (
 // routingHarness runs flow with the routing actions and the given ports.
 func routingHarness(t testing.TB, flow string, dir availability.Directory, agents action.Agents) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow), enginetest.WithRegistry(action.DefaultRegistry()),
+	return enginetest.New(t, []byte(flow),
 		enginetest.WithPorts(&action.Ports{Directory: dir, Agents: agents}))
 }
 
@@ -536,7 +536,7 @@ func TestRoutingSettingsErrors(t *testing.T) {
 		{"send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"unassignedMessage":[{"type":"image"}]}}`, "ifUnavailable.unassignedMessage[0].url"},
 	}
 	ports := &action.Ports{Directory: availability.NewMemory(), Agents: memory.NewAgents(true)}
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Registry: action.DefaultRegistry(), Ports: ports})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Ports: ports})
 	require.NoError(t, err)
 	for _, tt := range tests {
 		_, err := e.Load([]byte(routingFlow(tt.typ, tt.settings)))

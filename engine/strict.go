@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ func decodeStrict(data []byte, v any, base string) error {
 	case errors.As(err, &syn):
 		line, col := position(data, syn.Offset-1)
 		return &LoadError{Path: base, Msg: fmt.Sprintf("malformed JSON at line %d, column %d: %v", line, col, syn), Err: err}
-	case errors.Is(err, errUnexpectedEOF(err)):
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return &LoadError{Path: base, Msg: "truncated JSON: unexpected end of input", Err: err}
 	case errors.As(err, &typ):
 		p := joinPath(base, typ.Field)
@@ -45,17 +46,6 @@ func decodeStrict(data []byte, v any, base string) error {
 	}
 	return &LoadError{Path: findPath(data, reflect.TypeOf(v), base, err.Error()), Msg: err.Error(), Err: err}
 }
-
-// errUnexpectedEOF returns the error itself when it is an unexpected end of
-// input, so that errors.Is matches; otherwise a value that never matches.
-func errUnexpectedEOF(err error) error {
-	if err.Error() == "unexpected EOF" || strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return err
-	}
-	return errNever
-}
-
-var errNever = errors.New("never")
 
 // position converts a byte offset into a 1-based line and column.
 func position(data []byte, off int64) (line, col int) {

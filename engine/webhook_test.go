@@ -105,7 +105,7 @@ func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
 
 func TestWebhookOrderStatus(t *testing.T) {
 	srv, seen := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	startKnown(t, h, "c1").
 		ExpectBot("Hi! I can look up your order.").
@@ -157,7 +157,7 @@ func TestWebhookOrderStatus(t *testing.T) {
 
 func TestWebhookOrderStatusDefaultPath(t *testing.T) {
 	srv, _ := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	startKnown(t, h, "c1").Says("hi").Says("B-7").
 		Says("That's all").
@@ -189,7 +189,7 @@ func TestWebhookFailurePaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(handle)
 			defer srv.Close()
-			opts := []enginetest.Option{enginetest.WithRegistry(action.DefaultRegistry()), enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
+			opts := []enginetest.Option{enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
 
 			h := enginetest.New(t, hookFlow(orderFlow, srv.URL), opts...)
 			c := h.Start("c1").Says("hi").
@@ -221,7 +221,7 @@ func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
 	}))
 	defer srv.Close()
 	// No Webhooks policy: the default one, which allows public addresses only.
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()))
+	h := enginetest.New(t, hookFlow(orderFlow, srv.URL))
 	c := h.Start("c1").Says("hi").
 		ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
 		ExpectEvent(action.EventActionFailed, "lookup")
@@ -267,7 +267,7 @@ func TestWebhookWithoutWait(t *testing.T) {
 	    {"name": "done", "type": "send_message", "settings": {"message": ["Thanks, we'll be in touch."]}}
 	  ]
 	}`
-	h := enginetest.New(t, hookFlow(flow, srv.URL), enginetest.WithRegistry(action.DefaultRegistry()),
+	h := enginetest.New(t, hookFlow(flow, srv.URL),
 		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
 	h.Start("c1").Says("hello").
 		Says("lee@example.com").
@@ -339,7 +339,7 @@ func quizSnippets() map[string]action.Snippet {
 }
 
 func TestSnippetQuiz(t *testing.T) {
-	h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(action.DefaultRegistry()),
+	h := enginetest.New(t, []byte(quizFlow),
 		enginetest.WithPorts(&action.Ports{Snippets: quizSnippets()}))
 	startKnown(t, h, "c1").
 		Clicks("yes").
@@ -376,7 +376,7 @@ func TestSnippetFailures(t *testing.T) {
 		}}, `snippet "quiz" failed: action: snippet panicked: out of coffee`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := enginetest.New(t, []byte(quizFlow), enginetest.WithRegistry(action.DefaultRegistry()),
+			h := enginetest.New(t, []byte(quizFlow),
 				enginetest.WithPorts(&action.Ports{Snippets: tc.snippets}))
 			start := time.Now()
 			c := h.Start("c1").Clicks("yes").
@@ -389,7 +389,7 @@ func TestSnippetFailures(t *testing.T) {
 }
 
 func TestSnippetNeedsPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Registry: action.DefaultRegistry()})
+	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
 	require.NoError(t, err)
 	_, err = e.Load([]byte(quizFlow))
 	assert.ErrorIs(t, err, engine.ErrMissingPort)
@@ -421,7 +421,7 @@ func TestHookFixtures(t *testing.T) {
 			require.NoError(t, err)
 			var fx hookFixture
 			require.NoError(t, json.Unmarshal(data, &fx))
-			h := enginetest.New(t, fx.Flow, enginetest.WithRegistry(action.DefaultRegistry()), enginetest.WithPorts(ports))
+			h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))
 			var c *enginetest.Conversation
 			for i, st := range fx.Steps {
 				switch {

@@ -220,25 +220,8 @@ func compareUint(a, b uint64) int {
 // AllContacts returns copies of all contacts in order of creation. It is
 // meant for tests and small demos: it copies the whole store.
 func (c *Contacts) AllContacts(context.Context) []store.Contact {
-	type item struct {
-		seq uint64
-		ct  store.Contact
-	}
-	var items []item
-	for i := range c.contacts {
-		sh := &c.contacts[i]
-		sh.mu.RLock()
-		for id, rec := range sh.m {
-			items = append(items, item{rec.seq, rec.contact(id)})
-		}
-		sh.mu.RUnlock()
-	}
-	slices.SortFunc(items, func(a, b item) int { return compareUint(a.seq, b.seq) })
-	out := make([]store.Contact, len(items))
-	for i, it := range items {
-		out[i] = it.ct
-	}
-	return out
+	return inCreationOrder(c.contacts[:], func(r *contactRecord) uint64 { return r.seq },
+		func(id string, r *contactRecord) store.Contact { return r.contact(id) })
 }
 
 // AssociateCompany links the contact to the company, replacing any earlier
@@ -312,23 +295,31 @@ func (c *Contacts) UpdateCompany(_ context.Context, id string, props store.Prope
 // AllCompanies returns copies of all companies in order of creation. Like
 // AllContacts it is meant for tests and small demos.
 func (c *Contacts) AllCompanies(context.Context) []store.Company {
+	return inCreationOrder(c.companies[:], func(r *companyRecord) uint64 { return r.seq },
+		func(id string, r *companyRecord) store.Company {
+			return store.Company{ID: id, Properties: cloneProps(r.props)}
+		})
+}
+
+// inCreationOrder copies every record of the shards, ordered by seq.
+func inCreationOrder[R, T any](shards []shard[R], seq func(R) uint64, conv func(string, R) T) []T {
 	type item struct {
 		seq uint64
-		co  store.Company
+		v   T
 	}
 	var items []item
-	for i := range c.companies {
-		sh := &c.companies[i]
+	for i := range shards {
+		sh := &shards[i]
 		sh.mu.RLock()
 		for id, rec := range sh.m {
-			items = append(items, item{rec.seq, store.Company{ID: id, Properties: cloneProps(rec.props)}})
+			items = append(items, item{seq(rec), conv(id, rec)})
 		}
 		sh.mu.RUnlock()
 	}
 	slices.SortFunc(items, func(a, b item) int { return compareUint(a.seq, b.seq) })
-	out := make([]store.Company, len(items))
+	out := make([]T, len(items))
 	for i, it := range items {
-		out[i] = it.co
+		out[i] = it.v
 	}
 	return out
 }
