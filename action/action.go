@@ -1,31 +1,55 @@
-// Package action defines what one step of a bot is: the Action interface,
-// the Turn an action may touch while it runs, the results and events it
-// produces, the registry that maps the action types of flow JSON to Go types,
-// and the built-in action types of HubSpot bots.
+// Package action is the contract between the chatflow engine and the action
+// types a flow is made of, as database/sql/driver is the contract between
+// database/sql and its drivers. It holds what an author of an action type
+// needs and nothing else: the Action interface and its two optional
+// interfaces, the Turn an action sees while it runs, the Provision step at
+// load time, results, messages, quick replies and events.
+//
+// The fourteen action types of HubSpot bots live in package
+// action/builtin; the engine registers them by default. A host adds its own
+// types through engine.Config.Actions.
 //
 // # Writing an action type
 //
 // An action type is a Go struct whose exported fields are its settings, as
-// they appear under "settings" in flow JSON, plus a Type entry in a Registry.
-// The flow loader decodes the settings strictly into a fresh value from
-// Type.New, then probes for the optional interfaces Provisioner (compile
-// templates, check settings), Referrer (action names the settings refer to),
-// PortUser (ports the engine must provide) and Blocker (whether the action
-// always waits for the visitor). After loading, an action value is never
-// modified: the same value serves every conversation at once, so Run and
-// Answer must keep per-conversation data in the Turn (SetState, SetAnswer),
-// never in the struct.
+// they appear under "settings" in flow JSON, plus a Type that names it:
+//
+//	type Greet struct {
+//		Message action.Messages `json:"message"`
+//	}
+//
+//	func (g *Greet) Run(ctx context.Context, t action.Turn) (action.Result, error) {
+//		t.Say(g.Message)
+//		return action.Result{Status: action.Done}, nil
+//	}
+//
+//	var GreetType = action.Type{Name: "greet", New: func() action.Action { return new(Greet) }}
+//
+// The loader decodes the settings strictly into a fresh value from Type.New,
+// compiles the templates of every Messages field it finds in the settings
+// (at any depth, so a message can never reach a visitor as raw {{ … }}
+// text), then calls Provision if the type implements Provisioner: the place
+// to check settings, compile other templates and conditions, and declare
+// what the loader must know (references to other actions, always waiting
+// for the visitor, signals taken). Services the action needs (an API
+// client, a database) are the host's own values: capture them in the
+// Type.New closure.
+//
+// After loading, an action value is never modified: the same value serves
+// every conversation at once, so Run and Answer must keep per-conversation
+// data in the Turn (SetState, SetAnswer), never in the struct.
 package action
 
 import (
 	"context"
 	"time"
-
-	"github.com/chatflow/chatflow/condition"
 )
 
 // Action is one step of a bot. Run is called when the conversation reaches
 // the action. Implementations must be safe for concurrent use.
+//
+// An error return is the action's failure (as Result{Status: Fail}); a
+// panic is recovered by the engine and treated the same way.
 type Action interface {
 	Run(ctx context.Context, t Turn) (Result, error)
 }
@@ -38,112 +62,36 @@ type Answerer interface {
 	Answer(ctx context.Context, t Turn, in Input) (Result, error)
 }
 
-// SignalReceiver is implemented by waiting actions that take host signals
-// (Input.Signal), such as a booking reported by the host. The engine
-// refuses a signal the waiting action does not accept.
-type SignalReceiver interface {
-	AcceptsSignal(name string) bool
-}
-
-// Provisioner is implemented by actions that prepare themselves after
-// decoding: compile templates, check settings. Errors should be *SettingError
-// values so the loader can name the JSON path.
+// Provisioner is implemented by actions that prepare themselves after their
+// settings are decoded: check settings, compile templates and conditions,
+// declare references (see Provision). Return p.Errorf errors so the loader
+// can name the JSON path.
 type Provisioner interface {
-	Provision(p *Provision) error
+	Provision(p Provision) error
 }
 
-// Referrer is implemented by actions whose settings name other actions (for
-// example a quick reply that jumps to an action). The loader checks that each
-// exists and counts them as edges when it looks for disconnected actions.
-type Referrer interface {
-	References() []Reference
-}
-
-// PortUser is implemented by actions that need a port from the engine
-// (tickets, lists, …). The engine refuses to publish a flow whose actions
-// need a port it was not given.
-type PortUser interface {
-	Ports() []Port
-}
-
-// Blocker is implemented by actions that, whenever they run, wait for the
-// visitor. The loader uses it to reject cycles that could run without
-// waiting. Actions that do not implement it are assumed not to wait.
-type Blocker interface {
-	AlwaysWaits() bool
-}
-
-// DynamicNext is implemented by actions that may choose their next action at
-// run time by name (a webhook's nextModuleNickname). Every action of a flow
-// that contains one is considered reachable.
-type DynamicNext interface {
-	ChoosesNext() bool
-}
-
-// Reference is an action name found in an action's settings.
-type Reference struct {
-	// Path is the JSON path of the reference, relative to the settings.
-	Path string
-	// Name is the action name referred to.
+// Type registers an action type under the name flow JSON uses for it.
+type Type struct {
+	// Name is the type's ID in flow JSON ("type": "ask_question").
 	Name string
+	// Doc is a one-line description.
+	Doc string
+	// New returns a new, zero-valued action whose settings the loader then
+	// decodes into. It must not have side effects; it may capture the
+	// services the action uses.
+	New func() Action
 }
-
-// Provision is what Provisioner.Provision receives.
-type Provision struct {
-	// Env compiles conditions and templates.
-	Env *condition.Env
-	// ActionName is the action's name in the flow.
-	ActionName string
-	// Language is the flow's language (BCP 47, e.g. "en", "nl").
-	Language string
-}
-
-// Template compiles a message template, wrapping errors with the settings
-// path so the loader can report where the problem is.
-func (p *Provision) Template(path, text string) (*condition.Template, error) {
-	t, err := p.Env.CompileTemplate(text)
-	if err != nil {
-		return nil, &SettingError{Path: path, Err: err}
-	}
-	return t, nil
-}
-
-// Condition compiles a boolean condition like Template.
-func (p *Provision) Condition(path, expr string) (*condition.Condition, error) {
-	c, err := p.Env.Compile(expr)
-	if err != nil {
-		return nil, &SettingError{Path: path, Err: err}
-	}
-	return c, nil
-}
-
-// SettingError reports a problem in an action's settings. Path is relative
-// to the settings object, e.g. "quickReplies[2].value".
-type SettingError struct {
-	Path string
-	Err  error
-}
-
-// Error implements error.
-func (e *SettingError) Error() string {
-	if e.Path == "" {
-		return e.Err.Error()
-	}
-	return e.Path + ": " + e.Err.Error()
-}
-
-// Unwrap returns the underlying error.
-func (e *SettingError) Unwrap() error { return e.Err }
 
 // Input is what the visitor sent: free text, or the value of a clicked quick
-// reply.
+// reply, or a host signal.
 type Input struct {
 	// Text is the typed text; empty when a quick reply was clicked.
 	Text string
 	// QuickReply is the value of the clicked quick reply, if any.
 	QuickReply string
 	// Signal is a host event for the waiting action instead of a visitor
-	// message, e.g. SignalMeetingBooked.
+	// message, such as a booked meeting; only an action that declared it
+	// with Provision.AcceptSignal receives it.
 	Signal string
 	// MessageID is the host's ID of the visitor's message.
 	MessageID string
@@ -203,8 +151,8 @@ type Result struct {
 	// Status says how the action ended its part of the turn.
 	Status Status
 	// Next, if set, names the next action and takes precedence over branches
-	// and the default next. The engine checks that it exists and fails the
-	// action if it does not.
+	// and the default next. The engine fails the action when the flow has
+	// no action of that name.
 	Next string
 	// Reason explains a Skip or a Fail; it appears in the event.
 	Reason string
@@ -212,15 +160,32 @@ type Result struct {
 	Handoff *Handoff
 }
 
+// HandoffKind says who takes a conversation over from the bot.
+type HandoffKind string
+
+// The handoff kinds of the built-in actions; a host action may use its own.
+const (
+	// HandoffTeam: people (users and teams of the host's inbox).
+	HandoffTeam HandoffKind = "team"
+	// HandoffAgent: the AI customer agent.
+	HandoffAgent HandoffKind = "agent"
+)
+
 // Handoff tells the host where a conversation goes after the bot.
 type Handoff struct {
-	// Kind is "team" (people), "agent" (an AI agent) or another host-defined kind.
-	Kind string `json:"kind"`
+	// Kind says who takes over.
+	Kind HandoffKind `json:"kind"`
 	// UserIDs and TeamIDs are the users and teams the conversation is assigned to.
 	UserIDs []string `json:"userIds,omitempty"`
 	TeamIDs []string `json:"teamIds,omitempty"`
 	// Unassigned is true when the conversation goes to the inbox unassigned.
 	Unassigned bool `json:"unassigned,omitempty"`
-	// Note is free text for the host (e.g. the agent's instructions).
-	Note string `json:"note,omitempty"`
+	// Outcome is how the handover was decided: for people, the routing
+	// outcome that chose the visitor's message (see package
+	// action/builtin: "available", "away", "outside_office_hours" …); for
+	// the AI agent, its mode.
+	Outcome string `json:"outcome,omitempty"`
+	// Instructions steer the AI agent's answer (agent handoffs in the
+	// answer-in-context mode), rendered for this conversation.
+	Instructions string `json:"instructions,omitempty"`
 }

@@ -2,29 +2,10 @@ package action
 
 import "time"
 
-// EventType names what happened during a turn.
+// EventType names what happened during a turn. The engine's own types are
+// declared in package engine, the built-in actions' in action/builtin; a
+// host action may emit its own.
 type EventType string
-
-// The event types the engine and the built-in actions emit. Host actions may
-// emit their own types.
-const (
-	EventConversationStarted  EventType = "conversation_started"
-	EventSessionReset         EventType = "session_reset"
-	EventActionReached        EventType = "action_reached"
-	EventActionCompleted      EventType = "action_completed"
-	EventActionSkipped        EventType = "action_skipped"
-	EventActionFailed         EventType = "action_failed"
-	EventAnswerAccepted       EventType = "answer_accepted"
-	EventAnswerRejected       EventType = "answer_rejected"
-	EventPropertySet          EventType = "property_set"
-	EventContactCreated       EventType = "contact_created"
-	EventBranchTaken          EventType = "branch_taken"
-	EventConditionError       EventType = "condition_error"
-	EventConversationFinished EventType = "conversation_finished"
-	EventHandedOff            EventType = "handed_off"
-	EventTurnLimit            EventType = "turn_limit_reached"
-	EventGeneralError         EventType = "general_error"
-)
 
 // Event is something that happened during a turn, for the host's analytics,
 // logs and inbox. Fields that do not apply to a type are empty.

@@ -77,23 +77,25 @@ func (b Bubble) MarshalJSON() ([]byte, error) {
 // Messages is a message made of bubbles, as written in flow JSON.
 type Messages []Bubble
 
-// Provision checks and compiles the bubbles; path is the JSON path of the
-// message within the settings (e.g. "message").
-func (m Messages) Provision(p *Provision, path string) error {
+// Compile checks the bubbles and compiles their text templates; path is the
+// JSON path of the message within the settings (e.g. "message"). The loader
+// calls it for every Messages value in an action's settings before
+// Provision, so an action never needs to; calling it again is harmless.
+func (m Messages) Compile(p Provision, path string) error {
 	for i := range m {
 		b := &m[i]
 		bp := path + "[" + strconv.Itoa(i) + "]"
 		switch b.Type {
 		case "", TextBubble:
 			if b.Text == "" {
-				return &SettingError{Path: bp, Err: fmt.Errorf("empty text bubble")}
+				return p.Errorf(bp, "empty text bubble")
 			}
 		case ImageBubble, FileBubble, VideoBubble:
 			if b.URL == "" {
-				return &SettingError{Path: bp + ".url", Err: fmt.Errorf("a %s bubble needs a url", b.Type)}
+				return p.Errorf(bp+".url", "a %s bubble needs a url", b.Type)
 			}
 		default:
-			return &SettingError{Path: bp + ".type", Err: fmt.Errorf("unknown bubble type %q (want text, image, file or video)", b.Type)}
+			return p.Errorf(bp+".type", "unknown bubble type %q (want text, image, file or video)", b.Type)
 		}
 		if b.Text != "" {
 			t, err := p.Template(bp, b.Text)
@@ -106,7 +108,8 @@ func (m Messages) Provision(p *Provision, path string) error {
 	return nil
 }
 
-// Template returns the compiled text template of a provisioned bubble, or nil.
+// Template returns the compiled text template of a compiled bubble, or nil
+// for a bubble built at run time (whose text is said as it is).
 func (b *Bubble) Template() *condition.Template { return b.tmpl }
 
 // Message is one bubble the bot sends, rendered, as the host receives it.
@@ -119,8 +122,43 @@ type Message struct {
 	URL string `json:"url,omitempty"`
 	// Name is a file's display name.
 	Name string `json:"name,omitempty"`
-	// Delay is the typing delay the host shows before this message.
-	Delay time.Duration `json:"delay,omitempty"`
+	// Delay is the typing delay the host shows before this message. In
+	// JSON it is a duration string such as "800ms", as in flow JSON.
+	Delay time.Duration `json:"-"`
+}
+
+type messageJSON struct {
+	Type  BubbleType `json:"type"`
+	Text  string     `json:"text,omitempty"`
+	URL   string     `json:"url,omitempty"`
+	Name  string     `json:"name,omitempty"`
+	Delay string     `json:"delay,omitempty"`
+}
+
+// MarshalJSON writes the message with its delay as a duration string.
+func (m Message) MarshalJSON() ([]byte, error) {
+	j := messageJSON{Type: m.Type, Text: m.Text, URL: m.URL, Name: m.Name}
+	if m.Delay != 0 {
+		j.Delay = m.Delay.String()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *Message) UnmarshalJSON(data []byte) error {
+	var j messageJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*m = Message{Type: j.Type, Text: j.Text, URL: j.URL, Name: j.Name}
+	if j.Delay != "" {
+		d, err := time.ParseDuration(j.Delay)
+		if err != nil {
+			return fmt.Errorf("message delay: %w", err)
+		}
+		m.Delay = d
+	}
+	return nil
 }
 
 // QuickReply is an option the visitor can click. In flow JSON it may name

@@ -16,7 +16,7 @@ func benchVars() *condition.Vars {
 }
 
 func BenchmarkEval(b *testing.B) {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func BenchmarkEval(b *testing.B) {
 }
 
 func BenchmarkEvalParallel(b *testing.B) {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func BenchmarkEvalParallel(b *testing.B) {
 }
 
 func BenchmarkRender(b *testing.B) {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func BenchmarkRender(b *testing.B) {
 }
 
 func BenchmarkCompile(b *testing.B) {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkNewEnv(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := condition.NewEnv(); err != nil {
+		if _, err := condition.NewEnv(condition.EnvConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}

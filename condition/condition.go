@@ -21,6 +21,7 @@ import (
 type Condition struct {
 	src  string
 	prog program
+	vars varSet // the top-level variables the expression reads
 }
 
 // Compile parses and type-checks a condition. Its static type must be bool:
@@ -42,8 +43,16 @@ func (e *Env) Compile(expr string) (*Condition, error) {
 	if err != nil {
 		return nil, newError(expr, 0, ErrType, err.Error())
 	}
-	return &Condition{src: expr, prog: p}, nil
+	return &Condition{src: expr, prog: p, vars: usedVars(checked.NativeRep().Expr(), nil)}, nil
 }
+
+// Uses reports whether the condition reads the top-level variable named
+// variable, such as "available" or "contact" (see [Vars] for the names).
+// It is decided from the compiled expression, not from its text: "available"
+// inside a string literal, a map key or a field name (contact.available),
+// or a loop variable that happens to share the name, is not a use. A caller
+// can thus skip computing a variable that no condition reads.
+func (c *Condition) Uses(variable string) bool { return c.vars.has(variable) }
 
 // Source returns the text the condition was compiled from.
 func (c *Condition) Source() string { return c.src }

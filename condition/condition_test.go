@@ -15,9 +15,14 @@ import (
 	"github.com/chatflow/chatflow/condition"
 )
 
-func newEnv(t testing.TB, opts ...condition.Option) *condition.Env {
+func newEnv(t testing.TB) *condition.Env {
 	t.Helper()
-	env, err := condition.NewEnv(opts...)
+	return newEnvWith(t, condition.EnvConfig{})
+}
+
+func newEnvWith(t testing.TB, cfg condition.EnvConfig) *condition.Env {
+	t.Helper()
+	env, err := condition.NewEnv(cfg)
 	require.NoError(t, err)
 	return env
 }
@@ -39,8 +44,8 @@ func fullVars() *condition.Vars {
 		},
 		Company:   condition.Map{"industry": "SOFTWARE", "size": int64(50)},
 		Answers:   condition.Map{"ask_size": "large", "ask_name": "Ada"},
-		Session:   condition.Map{"channel": "web", "language": "fr", "started_at": started, "known": true},
-		Visitor:   condition.Map{"known": true, "identified": false, "id": "v-42"},
+		Session:   condition.Map{"channel": "web", "language": "fr", "started_at": started, "conversation_id": "c-1"},
+		Visitor:   condition.Map{"known": true, "identified": false, "contact_id": "42"},
 		Page:      condition.Map{"url": "https://example.com/pricing?plan=pro", "path": "/pricing", "query": "plan=pro"},
 		Available: true,
 		Now:       started.Add(10 * time.Minute),
@@ -84,17 +89,11 @@ func TestCompileErrors(t *testing.T) {
 			assert.Equal(t, tt.line, cerr.Line, "line")
 			assert.Equal(t, tt.col, cerr.Column, "column")
 			assert.Contains(t, cerr.Msg, tt.msg)
-			assert.Equal(t, tt.kind, cerr.Kind)
+			assert.Equal(t, tt.kind, cerr.Err)
+			assert.Empty(t, cerr.Path)
+			assert.Empty(t, cerr.Action)
 		})
 	}
-}
-
-func TestErrorString(t *testing.T) {
-	_, err := newEnv(t).Compile(`answer == foo`)
-	require.Error(t, err)
-	assert.Equal(t, "line 1, column 11: undeclared reference to 'foo'", err.Error())
-	assert.True(t, errors.Is(err, condition.ErrType))
-	assert.False(t, errors.Is(err, condition.ErrSyntax))
 }
 
 func TestEvalVariables(t *testing.T) {
@@ -133,10 +132,10 @@ func TestEvalVariables(t *testing.T) {
 		// session
 		{`session.channel == "web" && session.language != "en"`, true},
 		{`session.started_at == timestamp("2024-05-01T09:30:00Z")`, true},
-		{`session.known == true`, true},
+		{`session.conversation_id == "c-1"`, true},
 		// visitor
 		{`visitor.known == true && visitor.identified == false`, true},
-		{`visitor.id == "v-42"`, true},
+		{`visitor.contact_id == "42"`, true},
 		// page
 		{`page.url.contains("pricing")`, true},
 		{`page.path.matches("^/pric")`, true},
@@ -301,8 +300,8 @@ func TestLenientValueTypes(t *testing.T) {
 
 func TestHostFunction(t *testing.T) {
 	errBoom := errors.New("boom")
-	env := newEnv(t,
-		condition.WithFunction(condition.Function{
+	env := newEnvWith(t, condition.EnvConfig{Functions: []condition.Function{
+		{
 			Name:   "isBusinessEmail",
 			Doc:    "reports whether an email address is not from a free provider",
 			Params: []condition.Type{condition.String},
@@ -310,46 +309,46 @@ func TestHostFunction(t *testing.T) {
 			Impl: func(args ...any) (any, error) {
 				return !strings.HasSuffix(args[0].(string), "@gmail.com"), nil
 			},
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "crm.score",
 			Params: []condition.Type{condition.Int, condition.Double, condition.StringList},
 			Result: condition.Double,
 			Impl: func(args ...any) (any, error) {
 				return float64(args[0].(int64))*args[1].(float64) + float64(len(args[2].([]string))), nil
 			},
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "hoursSince",
 			Params: []condition.Type{condition.Timestamp, condition.Timestamp},
 			Result: condition.Duration,
 			Impl: func(args ...any) (any, error) {
 				return args[1].(time.Time).Sub(args[0].(time.Time)), nil
 			},
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "kind",
 			Params: []condition.Type{condition.Dyn},
 			Result: condition.String,
 			Impl:   func(args ...any) (any, error) { return fmt.Sprintf("%T", args[0]), nil },
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "owners",
 			Result: condition.StringList,
 			Impl:   func(...any) (any, error) { return []string{"ann", "bob"}, nil },
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "fail",
 			Params: []condition.Type{condition.String},
 			Result: condition.Bool,
 			Impl:   func(...any) (any, error) { return nil, errBoom },
-		}),
-		condition.WithFunction(condition.Function{
+		},
+		{
 			Name:   "liar",
 			Result: condition.Int,
 			Impl:   func(...any) (any, error) { return "not an int", nil },
-		}),
-	)
+		},
+	}})
 	v := fullVars()
 	tests := []struct {
 		expr string
@@ -426,11 +425,7 @@ func TestNewEnvErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []condition.Option
-			for _, f := range tt.fns {
-				opts = append(opts, condition.WithFunction(f))
-			}
-			env, err := condition.NewEnv(opts...)
+			env, err := condition.NewEnv(condition.EnvConfig{Functions: tt.fns})
 			assert.Nil(t, env)
 			assert.ErrorContains(t, err, tt.msg)
 		})
@@ -466,13 +461,13 @@ func TestCostLimit(t *testing.T) {
 	assert.True(t, ok)
 
 	// A lower limit stops it; a higher one lets the quadratic pass run.
-	low := newEnv(t, condition.WithCostLimit(100))
+	low := newEnvWith(t, condition.EnvConfig{CostLimit: 100})
 	c, err = low.Compile(`contact.tags.all(a, a.startsWith("tag"))`)
 	require.NoError(t, err)
 	_, err = c.Eval(context.Background(), v)
 	assert.ErrorIs(t, err, condition.ErrCostLimit)
 
-	high := newEnv(t, condition.WithCostLimit(10_000_000))
+	high := newEnvWith(t, condition.EnvConfig{CostLimit: 10_000_000})
 	c, err = high.Compile(quadratic)
 	require.NoError(t, err)
 	ok, err = c.Eval(context.Background(), v)
@@ -482,7 +477,7 @@ func TestCostLimit(t *testing.T) {
 	// Long answers are accounted for: the answer functions run unchecked
 	// while the answer is short enough for the cost to stay under the limit,
 	// and checked beyond.
-	mid := newEnv(t, condition.WithCostLimit(3000))
+	mid := newEnvWith(t, condition.EnvConfig{CostLimit: 3000})
 	c, err = mid.Compile(`answer.lowerAscii() == "yes"`)
 	require.NoError(t, err)
 	ok, err = c.Eval(context.Background(), &condition.Vars{Answer: "YES"})
@@ -507,7 +502,7 @@ func TestCostLimit(t *testing.T) {
 }
 
 func TestContextCancelled(t *testing.T) {
-	env := newEnv(t, condition.WithCostLimit(1<<40))
+	env := newEnvWith(t, condition.EnvConfig{CostLimit: 1 << 40})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, expr := range []string{`answer == ""`, `contact.tags.all(a, a != "")`} {
@@ -527,7 +522,7 @@ func TestContextCancelled(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	var once sync.Once
-	env = newEnv(t, condition.WithCostLimit(1<<40), condition.WithFunction(condition.Function{
+	env = newEnvWith(t, condition.EnvConfig{CostLimit: 1 << 40, Functions: []condition.Function{{
 		Name:   "cancelled",
 		Params: []condition.Type{condition.String, condition.String},
 		Result: condition.Bool,
@@ -535,7 +530,7 @@ func TestContextCancelled(t *testing.T) {
 			once.Do(cancel)
 			return true, nil
 		},
-	}))
+	}}})
 	c, err := env.Compile(`contact.tags.all(a, contact.tags.all(b, cancelled(a, b)))`)
 	require.NoError(t, err)
 	_, err = c.Eval(ctx, v)

@@ -20,11 +20,25 @@
 //	contact    map(string, dyn)   contact properties, e.g. contact.firstname, contact.numemployees
 //	company    map(string, dyn)   company properties, e.g. company.industry
 //	answers    map(string, dyn)   earlier answers in the session, by action name, e.g. answers.ask_size
-//	session    map(string, dyn)   session facts, e.g. session.channel, session.language, session.started_at
-//	visitor    map(string, dyn)   visitor facts, e.g. visitor.known, visitor.identified, visitor.id
-//	page       map(string, dyn)   the page the chat runs on, e.g. page.url, page.path, page.query
+//	session    map(string, dyn)   session facts (below)
+//	visitor    map(string, dyn)   visitor facts (below)
+//	page       map(string, dyn)   facts about the page the chat runs on (below)
 //	available  bool               whether a team member or agent is available now
 //	now        timestamp          the current time
+//
+// This package gives the map variables no keys of their own: whoever fills
+// [Vars] decides them. The engine fills them as follows:
+//
+//   - session: channel, language, flow_id, flow_version (int), started_at
+//     (timestamp) and conversation_id;
+//   - visitor: known and identified (bools) and contact_id, plus whatever
+//     the host passes in engine.StartRequest.Visitor;
+//   - page: exactly what the host passes in engine.StartRequest.Page; there
+//     are no built-in keys;
+//   - contact and company: the stored properties, typed by the property
+//     [Schema] with [PropertyType.Value] (numbers as int or double, bools,
+//     dates as timestamps, multi-option enumerations as list(string), the
+//     rest as strings).
 //
 // A map value holds one of: string, int, double, bool, timestamp, duration or
 // list(string), as the host typed it. Reading a key that is absent is an
@@ -35,12 +49,16 @@
 // as contact.subscribed is not accepted as a condition: write
 // contact.subscribed == true.
 //
+// [Condition.Uses] and [Template.Uses] report which variables a compiled
+// expression reads, so that a caller computes only those (asking whether a
+// team is available can be costly).
+//
 // Besides the standard CEL operators, macros (has, all, exists, exists_one,
 // map, filter) and functions (size, contains, startsWith, endsWith, matches,
 // timestamp and duration arithmetic, getHours and friends…), the environment
 // offers the CEL string extension (lowerAscii, upperAscii, trim, split,
 // replace, indexOf, substring, join, format…), optional values (?. and
-// orValue), and any function the host registers with [WithFunction].
+// orValue), and any function the host registers in [EnvConfig].Functions.
 //
 // Examples of conditions:
 //
@@ -51,8 +69,8 @@
 //	!available || now.getHours("Europe/Paris") >= 18
 //	"vip" in contact.?tags.orValue([])
 //
-// Each evaluation is bounded by a cost limit ([WithCostLimit]), so a condition
-// iterating over a large list cannot stall a conversation.
+// Each evaluation is bounded by a cost limit ([EnvConfig].CostLimit), so a
+// condition iterating over a large list cannot stall a conversation.
 //
 // # Templates
 //
@@ -83,6 +101,21 @@
 // An unclosed {{ is a syntax error. Every token is compiled by
 // [Env.CompileTemplate]; errors report the line and column in the template
 // text.
+//
+// # Errors
+//
+// A problem in what a flow author wrote is an *[Error]: the JSON path of
+// the culprit, the action concerned, the expression or template text and the
+// position in it, a message, and a kind matchable with [errors.Is]. It is
+// the error type of every package that reads flows; [Problems] lists the
+// problems of a joined error and [WithPath] places them in a larger
+// document.
+//
+// # Property schema
+//
+// A [Schema] gives the [PropertyType] of contact and company properties. It
+// decides how conditions see a stored value ([PropertyType.Value]) and, in
+// package targeting, which operators a visitor filter may use.
 //
 // # Concurrency
 //

@@ -8,40 +8,31 @@ import (
 	"cel.dev/cel-go/ext"
 )
 
-// DefaultCostLimit is the cost limit of an [Env] built without
-// [WithCostLimit]. It is far above what a branch condition needs (comparing a
-// value with a constant costs 2 or 3, lowering the case of a 100-character
-// answer about 110) while stopping runaway iterations early.
+// DefaultCostLimit is the cost limit of an [Env] whose [EnvConfig] leaves
+// CostLimit at zero. It is far above what a branch condition needs
+// (comparing a value with a constant costs 2 or 3, lowering the case of a
+// 100-character answer about 110) while stopping runaway iterations early.
 const DefaultCostLimit = 10_000
 
-// Option configures an [Env].
-type Option func(*config)
-
-type config struct {
-	funcs     []Function
-	costLimit uint64
-}
-
-// WithFunction makes a host function callable from conditions and templates
-// as name(args…). Each name may be registered once and must not be the name
-// of a built-in function. Its Impl is called during evaluation, possibly from
-// several goroutines at once.
-func WithFunction(f Function) Option {
-	return func(c *config) { c.funcs = append(c.funcs, f) }
-}
-
-// WithCostLimit sets the maximum cost of one evaluation (see
-// [DefaultCostLimit]). The cost counts the operations performed, with string
-// and list operations weighted by size. An evaluation that goes over the limit
-// is stopped and fails with an error matching [ErrCostLimit]. Zero means the
-// default.
-//
-// Expressions whose cost is bounded by their text (answer == "yes",
-// contact.numemployees > 50) are proved to stay under the limit when they are
-// compiled and then run without any accounting; the others are metered as
-// they run.
-func WithCostLimit(limit uint64) Option {
-	return func(c *config) { c.costLimit = limit }
+// EnvConfig configures [NewEnv]. The zero EnvConfig gives the standard
+// environment: no host functions and [DefaultCostLimit].
+type EnvConfig struct {
+	// Functions are host functions callable from conditions and templates
+	// as Name(args…). Each name may be registered once and must not be the
+	// name of a built-in function. Their Impl is called during evaluation,
+	// possibly from several goroutines at once. NewEnv copies the slice.
+	Functions []Function
+	// CostLimit is the maximum cost of one evaluation; 0 means
+	// [DefaultCostLimit]. The cost counts the operations performed, with
+	// string and list operations weighted by size. An evaluation that goes
+	// over the limit is stopped and fails with an error matching
+	// [ErrCostLimit].
+	//
+	// Expressions whose cost is bounded by their text (answer == "yes",
+	// contact.numemployees > 50) are proved to stay under the limit when
+	// they are compiled and then run without any accounting; the others are
+	// metered as they run.
+	CostLimit uint64
 }
 
 // Env is the environment conditions and templates are compiled in: the
@@ -59,24 +50,20 @@ type Env struct {
 // NewEnv builds an environment. It fails when a host function is badly
 // declared: an empty or invalid name, a name registered twice or taken by a
 // built-in function, an unknown parameter or result type, or a nil Impl.
-func NewEnv(opts ...Option) (*Env, error) {
-	cfg := config{costLimit: DefaultCostLimit}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.costLimit == 0 {
-		cfg.costLimit = DefaultCostLimit
+func NewEnv(cfg EnvConfig) (*Env, error) {
+	if cfg.CostLimit == 0 {
+		cfg.CostLimit = DefaultCostLimit
 	}
 	base, err := baseEnv()
 	if err != nil {
 		return nil, fmt.Errorf("condition: building environment: %w", err)
 	}
 	env := base
-	if len(cfg.funcs) > 0 {
+	if len(cfg.Functions) > 0 {
 		existing := base.Functions()
-		seen := make(map[string]bool, len(cfg.funcs))
-		fnOpts := make([]cel.EnvOption, 0, len(cfg.funcs))
-		for _, f := range cfg.funcs {
+		seen := make(map[string]bool, len(cfg.Functions))
+		fnOpts := make([]cel.EnvOption, 0, len(cfg.Functions))
+		for _, f := range cfg.Functions {
 			if err := f.validate(); err != nil {
 				return nil, err
 			}
@@ -94,7 +81,7 @@ func NewEnv(opts ...Option) (*Env, error) {
 			return nil, fmt.Errorf("condition: declaring functions: %w", err)
 		}
 	}
-	return &Env{cel: env, costLimit: cfg.costLimit}, nil
+	return &Env{cel: env, costLimit: cfg.CostLimit}, nil
 }
 
 // baseEnv declares the variables of Vars and the libraries flow authors get.

@@ -3,6 +3,7 @@ package condition
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -10,8 +11,8 @@ import (
 )
 
 var (
-	// ErrSyntax is the kind of an [Error] for text that does not parse: a
-	// malformed expression, an unclosed {{ or a malformed default.
+	// ErrSyntax is the kind (the Err) of an [Error] for text that does not
+	// parse: a malformed expression, an unclosed {{ or a malformed default.
 	ErrSyntax = errors.New("condition: syntax error")
 	// ErrType is the kind of an [Error] for an expression that parses but does
 	// not type-check, such as an undeclared variable or a function called with
@@ -28,34 +29,185 @@ var (
 	ErrCostLimit = errors.New("condition: cost limit exceeded")
 )
 
-// Error describes a problem found while compiling a condition or a template.
-// Use [errors.As] to get it, and [errors.Is] with one of ErrSyntax, ErrType or
-// ErrNotBoolean to classify it.
+// Error is one problem in what a flow author wrote: a condition or template
+// that does not compile, or a bad value in a flow section. It is the one
+// error type of the module for "this is wrong, and here is where": the
+// packages that read flows (targeting, consent, availability, and the action
+// and engine packages above them) all report their problems as *Error, so a
+// host lists a flow's problems with [Problems] whatever found them.
+//
+// Use [errors.As] to get it, and [errors.Is] with the kind in Err to
+// classify it. An *Error is a plain value: copy it to change it, as
+// [WithPath] does.
 type Error struct {
-	// Source is the expression or template text.
+	// Path is the JSON path of the culprit, such as
+	// "actions[3].settings.listId". A package's own validation (a targeting
+	// spec, a consent policy, a schedule) returns paths relative to the
+	// validated section; the caller that embeds it adds its own prefix with
+	// [WithPath]. "" when not known, as for [Env.Compile], which sees only
+	// the expression.
+	Path string
+	// Action is the name of the flow action concerned, if any.
+	Action string
+	// Source is the expression or template text, when the problem lies
+	// inside one.
 	Source string
 	// Line and Column give the 1-based position of the problem in Source;
-	// the column counts characters (Unicode code points), not bytes.
+	// the column counts characters (Unicode code points), not bytes. Both
+	// are 0 when not applicable.
 	Line, Column int
-	// Msg describes the problem.
+	// Msg says what is wrong.
 	Msg string
-	// Kind is ErrSyntax, ErrType or ErrNotBoolean.
-	Kind error
+	// Err is the kind or cause of the problem, matchable with [errors.Is]:
+	// ErrSyntax, ErrType or ErrNotBoolean for expressions and templates, a
+	// package's ErrInvalid (targeting.ErrInvalid, consent.ErrInvalid,
+	// availability.ErrInvalid) for a bad section, or an underlying error. It
+	// may be nil.
+	Err error
 }
 
-// Error formats the position and the message, e.g.
-// "line 1, column 9: undeclared reference to 'foo'".
+// Error formats the problem as
+// "<path> (action <name>): line L, column C: <msg>", leaving out the parts
+// that are empty or zero, e.g. "line 1, column 9: undeclared reference to
+// 'foo'" or "pageRules[2].value: bad regular expression: …". When Msg is
+// empty, the text of Err stands in for it.
 func (e *Error) Error() string {
-	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	var b strings.Builder
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+	}
+	b.WriteString(e.Path)
+	if e.Action != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("(action ")
+		b.WriteString(e.Action)
+		b.WriteByte(')')
+	}
+	if e.Line > 0 {
+		sep()
+		b.WriteString("line ")
+		b.WriteString(strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(", column ")
+			b.WriteString(strconv.Itoa(e.Column))
+		}
+	}
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if msg != "" {
+		sep()
+		b.WriteString(msg)
+	}
+	return b.String()
 }
 
-// Unwrap returns the kind of the error.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns Err, so that errors.Is matches the kind or cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Problems returns every *Error in err, in order: err itself, the errors
+// joined with errors.Join, and those wrapped (with fmt.Errorf's %w or any
+// Unwrap method), at any depth. It does not look inside an *Error: its Err
+// is its cause, not another problem. It returns nil when err holds none.
+func Problems(err error) []*Error {
+	var out []*Error
+	walkProblems(err, func(e *Error) { out = append(out, e) })
+	return out
+}
+
+func walkProblems(err error, f func(*Error)) {
+	switch e := err.(type) {
+	case nil:
+	case *Error:
+		if e != nil {
+			f(e)
+		}
+	case interface{ Unwrap() []error }:
+		for _, x := range e.Unwrap() {
+			walkProblems(x, f)
+		}
+	case interface{ Unwrap() error }:
+		walkProblems(e.Unwrap(), f)
+	}
+}
+
+// WithPath places the problems in err inside a larger document: it returns
+// a copy of every *Error in err (found as [Problems] finds them) with prefix
+// joined in front of its Path ("targeting" and "pageRules[2].value" make
+// "targeting.pageRules[2].value"; a path starting with "[" is appended as
+// is) and with Action set to action where it was empty. Any other error
+// becomes a new *Error{Path: prefix, Action: action, Msg: err.Error(),
+// Err: err}; so does an error that wraps other errors but no *Error. The
+// results are joined with errors.Join, in order. WithPath returns nil for a
+// nil err; it never modifies the problems of err.
+func WithPath(err error, prefix, action string) error {
+	if err == nil {
+		return nil
+	}
+	var out []error
+	withPath(err, prefix, action, &out)
+	return errors.Join(out...)
+}
+
+func withPath(err error, prefix, action string, out *[]error) {
+	switch e := err.(type) {
+	case nil:
+		return
+	case *Error:
+		if e == nil {
+			return
+		}
+		c := *e
+		c.Path = joinPath(prefix, e.Path)
+		if c.Action == "" {
+			c.Action = action
+		}
+		*out = append(*out, &c)
+		return
+	case interface{ Unwrap() []error }:
+		if hasProblem(err) {
+			for _, x := range e.Unwrap() {
+				withPath(x, prefix, action, out)
+			}
+			return
+		}
+	case interface{ Unwrap() error }:
+		if hasProblem(err) {
+			withPath(e.Unwrap(), prefix, action, out)
+			return
+		}
+	}
+	*out = append(*out, &Error{Path: prefix, Action: action, Msg: err.Error(), Err: err})
+}
+
+func hasProblem(err error) bool {
+	found := false
+	walkProblems(err, func(*Error) { found = true })
+	return found
+}
+
+// joinPath puts prefix in front of a JSON path.
+func joinPath(prefix, path string) string {
+	switch {
+	case prefix == "":
+		return path
+	case path == "":
+		return prefix
+	case path[0] == '[':
+		return prefix + path
+	}
+	return prefix + "." + path
+}
 
 // newError builds an Error located at byte offset off of src.
 func newError(src string, off int, kind error, msg string) *Error {
 	line, col := position(src, off)
-	return &Error{Source: src, Line: line, Column: col, Msg: msg, Kind: kind}
+	return &Error{Source: src, Line: line, Column: col, Msg: msg, Err: kind}
 }
 
 // position converts a byte offset of src into a 1-based line and column

@@ -11,7 +11,7 @@ import (
 )
 
 func ExampleEnv_Compile() {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		panic(err)
 	}
@@ -41,7 +41,7 @@ func ExampleEnv_Compile() {
 }
 
 func ExampleEnv_Compile_errors() {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		panic(err)
 	}
@@ -53,7 +53,7 @@ func ExampleEnv_Compile_errors() {
 		_, err := env.Compile(expr)
 		var cerr *condition.Error
 		if errors.As(err, &cerr) {
-			fmt.Printf("%v at %d:%d\n", cerr.Kind, cerr.Line, cerr.Column)
+			fmt.Printf("%v at %d:%d\n", cerr.Err, cerr.Line, cerr.Column)
 		}
 	}
 	_, err = env.Compile(`answer == "yes" || contac.plan == "pro"`)
@@ -66,7 +66,7 @@ func ExampleEnv_Compile_errors() {
 }
 
 func ExampleEnv_CompileTemplate() {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		panic(err)
 	}
@@ -87,8 +87,8 @@ func ExampleEnv_CompileTemplate() {
 	// Hi there! Is {{ contact.email }} still 3 people strong?
 }
 
-func ExampleWithFunction() {
-	env, err := condition.NewEnv(condition.WithFunction(condition.Function{
+func ExampleEnvConfig_functions() {
+	env, err := condition.NewEnv(condition.EnvConfig{Functions: []condition.Function{{
 		Name:   "isFreeEmail",
 		Doc:    "isFreeEmail reports whether an address belongs to a free email provider.",
 		Params: []condition.Type{condition.String},
@@ -96,7 +96,7 @@ func ExampleWithFunction() {
 		Impl: func(args ...any) (any, error) {
 			return strings.HasSuffix(args[0].(string), "@gmail.com"), nil
 		},
-	}))
+	}}})
 	if err != nil {
 		panic(err)
 	}
@@ -109,8 +109,8 @@ func ExampleWithFunction() {
 	// Output: true <nil>
 }
 
-func ExampleWithCostLimit() {
-	env, err := condition.NewEnv(condition.WithCostLimit(1000))
+func ExampleEnvConfig_costLimit() {
+	env, err := condition.NewEnv(condition.EnvConfig{CostLimit: 1000})
 	if err != nil {
 		panic(err)
 	}
@@ -128,7 +128,7 @@ func ExampleWithCostLimit() {
 }
 
 func ExampleVars() {
-	env, err := condition.NewEnv()
+	env, err := condition.NewEnv(condition.EnvConfig{})
 	if err != nil {
 		panic(err)
 	}
@@ -142,4 +142,53 @@ func ExampleVars() {
 	})
 	fmt.Println(ok)
 	// Output: true
+}
+
+func ExampleCondition_Uses() {
+	env, err := condition.NewEnv(condition.EnvConfig{})
+	if err != nil {
+		panic(err)
+	}
+	c, err := env.Compile(`!available || answer == "available"`)
+	if err != nil {
+		panic(err)
+	}
+	t, err := env.CompileTemplate("Sorry, nobody is available right now.")
+	if err != nil {
+		panic(err)
+	}
+	// Only ask whether a team is available when something reads it.
+	fmt.Println(c.Uses("available"), c.Uses("contact"), t.Uses("available"))
+	// Output: true false false
+}
+
+func ExampleWithPath() {
+	env, err := condition.NewEnv(condition.EnvConfig{})
+	if err != nil {
+		panic(err)
+	}
+	// A flow loader compiles the condition of the first branch of action
+	// "ask_size", then says where it sits in the flow.
+	_, err = env.Compile(`answer == "yes" || contac.plan == "pro"`)
+	err = condition.WithPath(err, "actions[2].branches[0].if", "ask_size")
+	for _, p := range condition.Problems(err) {
+		fmt.Println(p)
+		fmt.Println(p.Path, p.Action, p.Line, p.Column, errors.Is(p, condition.ErrType))
+	}
+	// Output:
+	// actions[2].branches[0].if (action ask_size): line 1, column 20: undeclared reference to 'contac' (did you mean 'contact'?)
+	// actions[2].branches[0].if ask_size 1 20 true
+}
+
+func ExamplePropertyType_Value() {
+	schema := condition.DefaultSchema()
+	stored := map[string]string{"numemployees": "120", "date_of_birth": "1990-05-01", "firstname": "Ada"}
+	for _, name := range []string{"numemployees", "date_of_birth", "firstname"} {
+		v := schema.Def("contact", name).Type.Value(stored[name])
+		fmt.Printf("%s: %T %v\n", name, v, v)
+	}
+	// Output:
+	// numemployees: int64 120
+	// date_of_birth: time.Time 1990-05-01 00:00:00 +0000 UTC
+	// firstname: string Ada
 }

@@ -74,8 +74,8 @@ func (t Type) cel() *cel.Type {
 // Function is a host-defined function, callable from conditions and
 // templates as Name(args…) (a global function, not a method).
 //
-// A Function is a plain value; once given to [WithFunction] it must not be
-// modified.
+// A Function is a plain value, registered through [EnvConfig].Functions;
+// NewEnv copies it, so changing it afterwards does not change the Env.
 type Function struct {
 	// Name is the name flow authors call: letters, digits and underscores,
 	// optionally qualified with dots (crm.owner_name), not starting with a

@@ -20,6 +20,8 @@ type Template struct {
 	static string
 	// size is the length of the literal text, a hint for the output buffer.
 	size int
+	// vars are the top-level variables the tokens read.
+	vars varSet
 }
 
 // part is a piece of literal text (when tok is nil) or a token.
@@ -89,10 +91,11 @@ func (e *Env) CompileTemplate(text string) (*Template, error) {
 		if end < 0 {
 			return nil, newError(text, j, ErrSyntax, "unclosed {{: a token ends with }}")
 		}
-		tok, err := e.compileToken(text, j, end)
+		tok, vars, err := e.compileToken(text, j, end)
 		if err != nil {
 			return nil, err
 		}
+		t.vars |= vars
 		flush()
 		t.parts = append(t.parts, part{tok: tok})
 		i = end + 2
@@ -184,36 +187,38 @@ func filterStart(s string, from, to int) int {
 	return -1
 }
 
-// compileToken compiles the token spanning text[open:end+2] ("{{ … }}").
-func (e *Env) compileToken(text string, open, end int) (*token, error) {
+// compileToken compiles the token spanning text[open:end+2] ("{{ … }}") and
+// reports the top-level variables it reads.
+func (e *Env) compileToken(text string, open, end int) (*token, varSet, error) {
 	start := open + 2
 	exprEnd := end
 	tok := &token{}
 	if bar := filterStart(text, start, end); bar >= 0 {
 		def, err := e.parseDefault(text, bar+1, end)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		tok.def = def
 		exprEnd = bar
 	}
 	expr := text[start:exprEnd]
 	if strings.TrimSpace(expr) == "" {
-		return nil, newError(text, open, ErrSyntax, "empty token: write an expression between {{ and }}")
+		return nil, 0, newError(text, open, ErrSyntax, "empty token: write an expression between {{ and }}")
 	}
 	checked, cerr := e.compile(text, start, expr)
 	if cerr != nil {
-		return nil, cerr
+		return nil, 0, cerr
 	}
-	tok.fast = fastPathOf(checked.NativeRep().Expr())
+	x := checked.NativeRep().Expr()
+	tok.fast = fastPathOf(x)
 	if tok.fast.kind == viaCEL {
 		p, err := e.program(checked)
 		if err != nil {
-			return nil, newError(text, firstNonSpace(text, start, exprEnd), ErrType, err.Error())
+			return nil, 0, newError(text, firstNonSpace(text, start, exprEnd), ErrType, err.Error())
 		}
 		tok.prog = p
 	}
-	return tok, nil
+	return tok, usedVars(x, nil), nil
 }
 
 // parseDefault parses the filter text[from:to], which must read
@@ -288,6 +293,13 @@ func (t *Template) IsStatic() bool {
 	}
 	return true
 }
+
+// Uses reports whether any token of the template reads the top-level
+// variable named variable, such as "available" or "contact" (see [Vars] for
+// the names). It is decided from the compiled tokens, not from the text: a
+// static template such as "we are unavailable" uses nothing, and neither
+// does "available" in a string literal of a token or in a default.
+func (t *Template) Uses(variable string) bool { return t.vars.has(variable) }
 
 // Render renders the template with the variables v (nil means the zero
 // [Vars]). It never fails: a token whose value is absent, empty or fails to

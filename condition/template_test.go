@@ -11,7 +11,7 @@ import (
 )
 
 func TestRender(t *testing.T) {
-	env := newEnv(t, condition.WithFunction(condition.Function{
+	env := newEnvWith(t, condition.EnvConfig{Functions: []condition.Function{{
 		Name:   "greeting",
 		Params: []condition.Type{condition.Timestamp},
 		Result: condition.String,
@@ -21,7 +21,7 @@ func TestRender(t *testing.T) {
 			}
 			return "Hello", nil
 		},
-	}))
+	}}})
 	v := fullVars()
 	v.Contact.(condition.Map)["bio"] = "I write {{ contact.email }} and }} and {{"
 	v.Contact.(condition.Map)["blank"] = ""

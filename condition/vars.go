@@ -77,14 +77,16 @@ type Vars struct {
 	// Answers is CEL `answers` (map(string, dyn)): earlier answers in the
 	// session, by action name.
 	Answers Lookup
-	// Session is CEL `session` (map(string, dyn)): session facts such as
-	// channel, language, started_at and known.
+	// Session is CEL `session` (map(string, dyn)): session facts; the
+	// engine gives channel, language, flow_id, flow_version, started_at and
+	// conversation_id.
 	Session Lookup
-	// Visitor is CEL `visitor` (map(string, dyn)): visitor facts such as
-	// known, identified and id.
+	// Visitor is CEL `visitor` (map(string, dyn)): visitor facts; the
+	// engine gives known, identified and contact_id, plus what the host
+	// passed in engine.StartRequest.Visitor.
 	Visitor Lookup
-	// Page is CEL `page` (map(string, dyn)): facts about the page, such as
-	// url, path and query.
+	// Page is CEL `page` (map(string, dyn)): facts about the page, exactly
+	// what the host passed in engine.StartRequest.Page.
 	Page Lookup
 	// Available is CEL `available` (bool): whether a team member or agent is
 	// available.

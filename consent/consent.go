@@ -27,6 +27,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chatflow/chatflow/condition"
 )
 
 // Kind is what a consent is about.
@@ -58,8 +60,11 @@ type Choice string
 
 // The choices.
 const (
-	Granted   Choice = "granted"
-	Refused   Choice = "refused"
+	// Granted: the visitor agreed (or, with legitimate interest, chatted).
+	Granted Choice = "granted"
+	// Refused: the visitor declined.
+	Refused Choice = "refused"
+	// Withdrawn: the visitor took back an earlier agreement.
 	Withdrawn Choice = "withdrawn"
 )
 
@@ -68,18 +73,25 @@ type Banner string
 
 // The banner moments.
 const (
+	// BeforeChat shows the banner before the chat starts (the default).
 	BeforeChat Banner = "before_chat"
+	// ExitIntent shows the banner when the visitor is about to leave the
+	// page.
 	ExitIntent Banner = "exit_intent"
 )
 
 // The default texts, used when a policy's text is empty.
 const (
-	DefaultCookieText     = "We use cookies to remember this chat and improve our service. Do you accept chat cookies?"
+	// DefaultCookieText is the cookie banner's default text.
+	DefaultCookieText = "We use cookies to remember this chat and improve our service. Do you accept chat cookies?"
+	// DefaultProcessingText is the default text of data-processing consent.
 	DefaultProcessingText = "We store and process the personal data you share in this chat to answer you. Our privacy policy explains how."
-	DefaultCheckboxLabel  = "I agree to receive other communications."
+	// DefaultCheckboxLabel is the default label of the subscription checkbox.
+	DefaultCheckboxLabel = "I agree to receive other communications."
 )
 
-// ErrInvalid is wrapped by every policy validation error.
+// ErrInvalid is the kind (the Err) of every *condition.Error that
+// Policy.Validate returns: errors.Is(err, ErrInvalid) tells a bad policy.
 var ErrInvalid = errors.New("consent: invalid policy")
 
 // Policy is a chatflow's consent policy. The zero value (and a nil
@@ -91,9 +103,12 @@ var ErrInvalid = errors.New("consent: invalid policy")
 // explicit consent say so ("basis": "consent"). Use Effective to read a
 // policy with defaults applied.
 type Policy struct {
-	Cookies        *CookiePolicy        `json:"cookies,omitempty"`
-	DataProcessing *ProcessingPolicy    `json:"dataProcessing,omitempty"`
-	Communication  *CommunicationPolicy `json:"communication,omitempty"`
+	// Cookies is consent to collect chat cookies; nil means the defaults.
+	Cookies *CookiePolicy `json:"cookies,omitempty"`
+	// DataProcessing is consent to process data; nil means the defaults.
+	DataProcessing *ProcessingPolicy `json:"dataProcessing,omitempty"`
+	// Communication is consent to communicate; nil means off.
+	Communication *CommunicationPolicy `json:"communication,omitempty"`
 	// MarketingContacts sets contacts created by this chatflow as
 	// marketing contacts.
 	MarketingContacts bool `json:"marketingContacts,omitempty"`
@@ -132,22 +147,36 @@ type CommunicationPolicy struct {
 	CheckboxLabel string `json:"checkboxLabel,omitempty"`
 }
 
-// Effective is a policy with every default applied.
+// Effective is a policy with every default applied: what the engine
+// enforces. Its zero value is not the default policy; get one from
+// Policy.Effective.
 type Effective struct {
-	CookiesEnabled    bool
-	Banner            Banner
-	CookieText        string
+	// CookiesEnabled asks for cookie consent.
+	CookiesEnabled bool
+	// Banner is when the cookie banner shows.
+	Banner Banner
+	// CookieText is the cookie banner's text.
+	CookieText string
+	// ProcessingEnabled asks for data-processing consent.
 	ProcessingEnabled bool
-	Basis             Basis
-	ProcessingText    string
-	PrivacyPolicyURL  string
-	Communication     bool
-	SubscriptionType  string
-	CheckboxLabel     string
+	// Basis is the legal basis of processing.
+	Basis Basis
+	// ProcessingText is the data-processing consent text.
+	ProcessingText string
+	// PrivacyPolicyURL links the privacy policy; "" when none.
+	PrivacyPolicyURL string
+	// Communication offers a subscription.
+	Communication bool
+	// SubscriptionType is the subscription offered.
+	SubscriptionType string
+	// CheckboxLabel labels the subscription checkbox.
+	CheckboxLabel string
+	// MarketingContacts sets created contacts as marketing contacts.
 	MarketingContacts bool
 }
 
-// Effective returns the policy with defaults applied.
+// Effective returns the policy with defaults applied. It may be called on a
+// nil *Policy.
 func (p *Policy) Effective() Effective {
 	e := Effective{
 		CookiesEnabled: true, Banner: BeforeChat, CookieText: DefaultCookieText,
@@ -191,19 +220,10 @@ func (p *Policy) Effective() Effective {
 	return e
 }
 
-// Error is a policy problem; Path is relative to the consent section.
-type Error struct {
-	Path string
-	Msg  string
-}
-
-// Error implements error.
-func (e *Error) Error() string { return "consent: " + e.Path + ": " + e.Msg }
-
-// Unwrap returns ErrInvalid.
-func (e *Error) Unwrap() error { return ErrInvalid }
-
-// Validate checks the policy. A nil policy is valid.
+// Validate checks the policy and reports every problem, joined with
+// errors.Join. Each is a *condition.Error whose Path is relative to the
+// consent section (such as "dataProcessing.basis") and whose Err is
+// ErrInvalid. A nil policy is valid.
 func (p *Policy) Validate() error {
 	if p == nil {
 		return nil
@@ -213,20 +233,25 @@ func (p *Policy) Validate() error {
 		switch c.Banner {
 		case "", BeforeChat, ExitIntent:
 		default:
-			errs = append(errs, &Error{"cookies.banner", fmt.Sprintf("%q is not before_chat or exit_intent", c.Banner)})
+			errs = append(errs, invalid("cookies.banner", fmt.Sprintf("%q is not before_chat or exit_intent", c.Banner)))
 		}
 	}
 	if d := p.DataProcessing; d != nil {
 		switch d.Basis {
 		case "", ExplicitConsent, LegitimateInterest:
 		default:
-			errs = append(errs, &Error{"dataProcessing.basis", fmt.Sprintf("%q is not consent or legitimate_interest", d.Basis)})
+			errs = append(errs, invalid("dataProcessing.basis", fmt.Sprintf("%q is not consent or legitimate_interest", d.Basis)))
 		}
 	}
 	if c := p.Communication; c != nil && c.Enabled && c.SubscriptionType == "" {
-		errs = append(errs, &Error{"communication.subscriptionType", "consent to communicate needs a subscription type"})
+		errs = append(errs, invalid("communication.subscriptionType", "consent to communicate needs a subscription type"))
 	}
 	return errors.Join(errs...)
+}
+
+// invalid is a policy problem at path.
+func invalid(path, msg string) *condition.Error {
+	return &condition.Error{Path: path, Msg: msg, Err: ErrInvalid}
 }
 
 // Record is one consent decision. Records are never changed: a withdrawal
@@ -235,25 +260,31 @@ type Record struct {
 	// ID identifies the record; the store assigns one when empty.
 	ID string `json:"id"`
 	// VisitorID identifies the visitor (the conversation ID when the
-	// visitor is unknown); ContactID the contact, when known.
+	// visitor is unknown).
 	VisitorID string `json:"visitorId,omitempty"`
+	// ContactID identifies the contact, when known.
 	ContactID string `json:"contactId,omitempty"`
-	// Kind, Basis and SubscriptionType say what the consent is about.
-	Kind             Kind   `json:"kind"`
-	Basis            Basis  `json:"basis,omitempty"`
+	// Kind is what the consent is about.
+	Kind Kind `json:"kind"`
+	// Basis is the legal basis the decision was recorded under.
+	Basis Basis `json:"basis,omitempty"`
+	// SubscriptionType is the subscription offered, if any.
 	SubscriptionType string `json:"subscriptionType,omitempty"`
-	// Text is the exact text the visitor was shown; TextHash its SHA-256.
-	Text     string `json:"text"`
+	// Text is the exact text the visitor was shown.
+	Text string `json:"text"`
+	// TextHash is the SHA-256 of Text, as Hash computes it.
 	TextHash string `json:"textHash"`
 	// Choice is what the visitor decided.
 	Choice Choice `json:"choice"`
 	// Time is when.
 	Time time.Time `json:"time"`
-	// ChatflowID, FlowVersion and Action say where; ConversationID in
-	// which conversation.
-	ChatflowID     string `json:"chatflowId,omitempty"`
-	FlowVersion    int    `json:"flowVersion,omitempty"`
-	Action         string `json:"action,omitempty"`
+	// ChatflowID is the chatflow the decision was made in.
+	ChatflowID string `json:"chatflowId,omitempty"`
+	// FlowVersion is the version of that chatflow.
+	FlowVersion int `json:"flowVersion,omitempty"`
+	// Action is the name of the action that asked, if any.
+	Action string `json:"action,omitempty"`
+	// ConversationID is the conversation the decision was made in.
 	ConversationID string `json:"conversationId,omitempty"`
 }
 

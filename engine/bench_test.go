@@ -26,7 +26,7 @@ const turnFlow = `{"id":"bench","version":1,"welcome":{"message":["hi"]},"action
 func benchEngine(b *testing.B) (*engine.Engine, *memory.Contacts) {
 	b.Helper()
 	contacts := memory.NewContacts()
-	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
+	e, err := engine.New(engine.Config{Stores: store.Stores{Contacts: contacts, Sessions: memory.NewSessions(), Consent: memory.NewConsentRecords()}})
 	require.NoError(b, err)
 	f, err := e.Load([]byte(turnFlow))
 	require.NoError(b, err)
@@ -109,13 +109,13 @@ func generatedFlow(n int) []byte {
 // Budget: ≤ 20 ms.
 func BenchmarkLoad200(b *testing.B) {
 	data := generatedFlow(200)
-	if _, err := engine.Load(data, engine.LoadOptions{}); err != nil {
+	if _, err := loadFlow(data); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := engine.Load(data, engine.LoadOptions{}); err != nil {
+		if _, err := loadFlow(data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -136,7 +136,7 @@ func BenchmarkSessionSize(b *testing.B) {
 func qualifyLeadsSessionSize(tb testing.TB) int {
 	ctx := context.Background()
 	sessions := memory.NewSessions()
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: sessions, ConsentRecords: memory.NewConsentRecords()})
+	e, err := engine.New(engine.Config{Stores: store.Stores{Contacts: memory.NewContacts(), Sessions: sessions, Consent: memory.NewConsentRecords()}})
 	require.NoError(tb, err)
 	f, err := e.Load(mustTemplate(tb, "qualify-leads"))
 	require.NoError(tb, err)
@@ -163,7 +163,7 @@ func TestSessionSizeBudget(t *testing.T) {
 }
 
 func TestGeneratedFlowLoads(t *testing.T) {
-	f, err := engine.Load(generatedFlow(200), engine.LoadOptions{})
+	f, err := loadFlow(generatedFlow(200))
 	require.NoError(t, err)
 	require.Len(t, f.ActionNames(), 200)
 }

@@ -12,15 +12,6 @@ import (
 	"github.com/chatflow/chatflow/store"
 )
 
-// PortConsentRecords is the port flows with a consent policy need:
-// Config.ConsentRecords.
-const PortConsentRecords action.Port = "consent_records"
-
-// ErrConsentRequired reports a visitor message that was not processed
-// because the visitor has not (or no longer) agreed to the processing of
-// their data. The accompanying Reply carries the text to show.
-var ErrConsentRequired = errors.New("engine: consent required")
-
 // ConsentState is what a visitor decided in a session.
 type ConsentState struct {
 	// Processing and Cookies are the latest choices ("" when none).
@@ -84,11 +75,6 @@ func (f *Flow) consentPrompt(identified bool) *ConsentPrompt {
 // ConsentPolicy returns the flow's consent policy with defaults applied.
 func (f *Flow) ConsentPolicy() consent.Effective { return f.consent }
 
-// needsRecords reports whether the flow records consent decisions.
-func (f *Flow) needsRecords() bool {
-	return f.consent.ProcessingEnabled || f.consent.CookiesEnabled || f.consent.Communication
-}
-
 // processingAllowed reports whether the visitor's data may be processed.
 func processingAllowed(f *Flow, s *Session) bool {
 	if !f.consent.ProcessingEnabled {
@@ -129,17 +115,11 @@ func (t *turn) record(r consent.Record) {
 // RecordConsent implements action.Turn.
 func (t *turn) RecordConsent(r consent.Record) { t.record(r) }
 
-// EventConsentRecorded is emitted for each consent decision recorded.
-const EventConsentRecorded action.EventType = "consent_recorded"
-
-// EventConsentRequired is emitted when a message waits for consent.
-const EventConsentRequired action.EventType = "consent_required"
-
 // saveConsent stores queued records and applies a pending subscription.
 func (e *Engine) saveConsent(ctx context.Context, t *turn) error {
 	s := t.sess
 	if c := s.Consent; c != nil && c.Subscribe != "" && s.ContactID != "" {
-		if err := e.ports.Subscriptions.SetState(ctx, s.ContactID, c.Subscribe, action.OptedIn, true); err != nil {
+		if err := e.stores.Subscriptions.SetState(ctx, s.ContactID, c.Subscribe, store.OptedIn, true); err != nil {
 			return fmt.Errorf("engine: subscribing contact %s: %w", s.ContactID, err)
 		}
 		c.Subscribe = ""
@@ -150,7 +130,7 @@ func (e *Engine) saveConsent(ctx context.Context, t *turn) error {
 			return fmt.Errorf("engine: recording consent: %w", err)
 		}
 	}
-	if t.contactResolved && e.consent != nil {
+	if t.contactResolved {
 		if err := e.consent.LinkContact(ctx, s.ConversationID, s.ContactID); err != nil {
 			return fmt.Errorf("engine: linking consent records to contact %s: %w", s.ContactID, err)
 		}
@@ -227,7 +207,7 @@ func (e *Engine) Consent(ctx context.Context, d ConsentDecision) (*Reply, error)
 			if d.Choice == consent.Granted {
 				s.Consent.Subscribe = eff.SubscriptionType
 			} else if s.ContactID != "" && d.Choice == consent.Withdrawn {
-				if err := e.ports.Subscriptions.SetState(ctx, s.ContactID, eff.SubscriptionType, action.OptedOut, true); err != nil {
+				if err := e.stores.Subscriptions.SetState(ctx, s.ContactID, eff.SubscriptionType, store.OptedOut, true); err != nil {
 					return nil, fmt.Errorf("engine: unsubscribing contact %s: %w", s.ContactID, err)
 				}
 			}
@@ -267,9 +247,6 @@ func (e *Engine) withSession(ctx context.Context, id string, fn func(store.Sessi
 // ConsentHistory lists a contact's consent records, oldest first, for a
 // data-subject access request.
 func (e *Engine) ConsentHistory(ctx context.Context, contactID string) ([]consent.Record, error) {
-	if e.consent == nil {
-		return nil, fmt.Errorf("%w: no ConsentRecords store", ErrInvalidConfig)
-	}
 	return e.consent.ForContact(ctx, contactID)
 }
 
@@ -280,12 +257,6 @@ type ForgetRequest struct {
 	// ConversationIDs are the visitor's conversations (their sessions and
 	// the consent records made in them).
 	ConversationIDs []string
-}
-
-// Forgetter is an optional interface of ports that hold personal data by
-// contact (subscriptions, …); Forget calls it.
-type Forgetter interface {
-	Forget(ctx context.Context, contactID string) error
 }
 
 // Forget erases a visitor's personal data across the stores (the right to
@@ -304,20 +275,16 @@ func (e *Engine) Forget(ctx context.Context, req ForgetRequest) error {
 		if err := e.sessions.Delete(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("engine: deleting session %s: %w", id, err))
 		}
-		if e.consent != nil {
-			if err := e.consent.Erase(ctx, id, ""); err != nil {
-				errs = append(errs, fmt.Errorf("engine: erasing consent records of %s: %w", id, err))
-			}
+		if err := e.consent.Erase(ctx, id, ""); err != nil {
+			errs = append(errs, fmt.Errorf("engine: erasing consent records of %s: %w", id, err))
 		}
 		unlock()
 	}
 	if req.ContactID != "" {
-		if e.consent != nil {
-			if err := e.consent.Erase(ctx, "", req.ContactID); err != nil {
-				errs = append(errs, fmt.Errorf("engine: erasing consent records of contact %s: %w", req.ContactID, err))
-			}
+		if err := e.consent.Erase(ctx, "", req.ContactID); err != nil {
+			errs = append(errs, fmt.Errorf("engine: erasing consent records of contact %s: %w", req.ContactID, err))
 		}
-		if f, ok := e.ports.Subscriptions.(Forgetter); ok {
+		if f, ok := e.stores.Subscriptions.(store.Forgetter); ok {
 			if err := f.Forget(ctx, req.ContactID); err != nil {
 				errs = append(errs, fmt.Errorf("engine: erasing subscriptions of contact %s: %w", req.ContactID, err))
 			}

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
@@ -29,7 +30,7 @@ const explicitFlow = `{"id":"gdpr","version":1,"welcome":{"message":["Hi!"]},
 
 func consentHarness(t *testing.T, flow string) (*enginetest.Harness, *memory.Subscriptions) {
 	subs := memory.NewSubscriptions()
-	return enginetest.New(t, []byte(flow), enginetest.WithPorts(&action.Ports{Subscriptions: subs})), subs
+	return enginetest.NewWith(t, (&testPorts{Subscriptions: subs}).config(), []byte(flow)), subs
 }
 
 func TestExplicitConsentGatesEverything(t *testing.T) {
@@ -44,7 +45,7 @@ func TestExplicitConsentGatesEverything(t *testing.T) {
 	assert.Equal(t, "We store your answers to help you. OK?", p.DataProcessing.Text)
 	assert.Equal(t, "newsletter", p.Communication.SubscriptionType)
 
-	c.Says("hello").ExpectError(engine.ErrConsentRequired)
+	c.Says("hello").ExpectOutcome(engine.OutcomeConsentRequired)
 	require.NotNil(t, c.Reply())
 	assert.Equal(t, "We store your answers to help you. OK?", c.Reply().Consent.DataProcessing.Text)
 	s, err := h.Engine.Session(ctx, "c1")
@@ -62,7 +63,7 @@ func TestExplicitConsentGatesEverything(t *testing.T) {
 	s, _ = h.Engine.Session(ctx, "c1")
 	st, err := subs.State(ctx, s.ContactID, "newsletter")
 	require.NoError(t, err)
-	assert.Equal(t, action.OptedIn, st, "the subscription agreed to before the visitor was known is applied once they are")
+	assert.Equal(t, store.OptedIn, st, "the subscription agreed to before the visitor was known is applied once they are")
 
 	hist, err := h.Engine.ConsentHistory(ctx, s.ContactID)
 	require.NoError(t, err)
@@ -83,13 +84,14 @@ func TestRefusalEndsWithNothingStored(t *testing.T) {
 	r, err := h.Engine.Consent(ctx, engine.ConsentDecision{ConversationID: "c1", Kind: consent.DataProcessing, Choice: consent.Refused})
 	require.NoError(t, err)
 	assert.Equal(t, engine.StatusEnded, r.Status)
-	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", Text: "my email is x@y.example"})
-	assert.ErrorIs(t, err, engine.ErrConversationOver)
-	assert.Empty(t, h.Contacts.AllContacts(ctx))
-	rec, err := h.Sessions.Load(ctx, "c1")
+	r, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", Text: "my email is x@y.example"})
+	require.NoError(t, err)
+	assert.Equal(t, engine.OutcomeConversationOver, r.Outcome)
+	assert.Empty(t, h.Stores.Contacts.(*memory.Contacts).AllContacts(ctx))
+	rec, err := h.Stores.Sessions.Load(ctx, "c1")
 	require.NoError(t, err)
 	assert.NotContains(t, string(rec.Data), "x@y.example", "the page facts with personal data are dropped")
-	recs, _ := h.Consent.ForVisitor(ctx, "c1")
+	recs, _ := h.Stores.Consent.ForVisitor(ctx, "c1")
 	require.Len(t, recs, 1)
 	assert.Equal(t, consent.Refused, recs[0].Choice)
 	assert.Empty(t, recs[0].ContactID)
@@ -104,9 +106,9 @@ func TestWithdrawalStopsProcessing(t *testing.T) {
 	c.Says("hi").ExpectAwaiting("ask_email")
 	_, err = h.Engine.Consent(ctx, engine.ConsentDecision{ConversationID: "c1", Kind: consent.DataProcessing, Choice: consent.Withdrawn})
 	require.NoError(t, err)
-	c.Says("ria@example.com").ExpectError(engine.ErrConsentRequired)
-	assert.Empty(t, h.Contacts.AllContacts(ctx), "nothing written after the withdrawal")
-	recs, _ := h.Consent.ForVisitor(ctx, "c1")
+	c.Says("ria@example.com").ExpectOutcome(engine.OutcomeConsentRequired)
+	assert.Empty(t, h.Stores.Contacts.(*memory.Contacts).AllContacts(ctx), "nothing written after the withdrawal")
+	recs, _ := h.Stores.Consent.ForVisitor(ctx, "c1")
 	require.Len(t, recs, 2)
 	assert.Equal(t, consent.Withdrawn, recs[1].Choice)
 }
@@ -118,7 +120,7 @@ func TestLegitimateInterestIsRecorded(t *testing.T) {
 	assert.False(t, c.Reply().Consent.DataProcessing.Required)
 	assert.Equal(t, consent.LegitimateInterest, c.Reply().Consent.DataProcessing.Basis)
 	c.Says("hi").Says("Ada").Says("ada@example.com")
-	recs, err := h.Consent.ForVisitor(ctx, "c1")
+	recs, err := h.Stores.Consent.ForVisitor(ctx, "c1")
 	require.NoError(t, err)
 	require.Len(t, recs, 1, "recorded once, on the first message")
 	assert.Equal(t, consent.LegitimateInterest, recs[0].Basis)
@@ -128,7 +130,7 @@ func TestLegitimateInterestIsRecorded(t *testing.T) {
 
 func TestIdentifiedVisitorSkipsCookieBanner(t *testing.T) {
 	h, _ := consentHarness(t, explicitFlow)
-	ct, err := h.Contacts.CreateContact(context.Background(), store.Properties{"email": "known@example.com"})
+	ct, err := h.Stores.Contacts.CreateContact(context.Background(), store.Properties{"email": "known@example.com"})
 	require.NoError(t, err)
 	r := h.StartWith(engine.StartRequest{ConversationID: "c1", ContactID: ct.ID}).Reply()
 	assert.Nil(t, r.Consent.Cookies)
@@ -148,8 +150,8 @@ func TestRecordKeepsTheTextOfTheVisitorsVersion(t *testing.T) {
 		_, err := h.Engine.Consent(ctx, engine.ConsentDecision{ConversationID: id, Kind: consent.DataProcessing, Choice: consent.Granted})
 		require.NoError(t, err)
 	}
-	old, _ := h.Consent.ForVisitor(ctx, "old")
-	nw, _ := h.Consent.ForVisitor(ctx, "new")
+	old, _ := h.Stores.Consent.ForVisitor(ctx, "old")
+	nw, _ := h.Stores.Consent.ForVisitor(ctx, "new")
 	require.Len(t, old, 1)
 	require.Len(t, nw, 1)
 	assert.Equal(t, "We store your answers to help you. OK?", old[0].Text)
@@ -173,46 +175,52 @@ func TestForgetErasesAcrossStores(t *testing.T) {
 	require.NoError(t, h.Engine.Forget(ctx, engine.ForgetRequest{ContactID: contactID, ConversationIDs: []string{"c1"}}))
 	_, err = h.Engine.Session(ctx, "c1")
 	assert.ErrorIs(t, err, engine.ErrUnknownConversation)
-	_, err = h.Contacts.Contact(ctx, contactID)
+	_, err = h.Stores.Contacts.Contact(ctx, contactID)
 	assert.ErrorIs(t, err, store.ErrNotFound)
-	_, err = h.Contacts.ContactByEmail(ctx, "ria@example.com")
+	_, err = h.Stores.Contacts.ContactByEmail(ctx, "ria@example.com")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	hist, _ := h.Engine.ConsentHistory(ctx, contactID)
 	assert.Empty(t, hist)
-	byVisitor, _ := h.Consent.ForVisitor(ctx, "c1")
+	byVisitor, _ := h.Stores.Consent.ForVisitor(ctx, "c1")
 	assert.Empty(t, byVisitor)
 	st, _ := subs.State(ctx, contactID, "newsletter")
-	assert.Equal(t, action.NotOptedInOrOut, st)
+	assert.Equal(t, store.NotOptedInOrOut, st)
 }
 
 func TestOptedOutIsNeverSilentlyOptedIn(t *testing.T) {
 	ctx := context.Background()
 	subs := memory.NewSubscriptions()
-	require.NoError(t, subs.SetState(ctx, "c", "newsletter", action.OptedOut, true))
-	assert.Error(t, subs.SetState(ctx, "c", "newsletter", action.OptedIn, false))
+	require.NoError(t, subs.SetState(ctx, "c", "newsletter", store.OptedOut, true))
+	assert.Error(t, subs.SetState(ctx, "c", "newsletter", store.OptedIn, false))
 	st, _ := subs.State(ctx, "c", "newsletter")
-	assert.Equal(t, action.OptedOut, st)
+	assert.Equal(t, store.OptedOut, st)
 }
 
 func TestConsentPolicyErrors(t *testing.T) {
-	_, err := engine.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
+	_, err := loadFlow([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
 		"consent":{"dataProcessing":{"basis":"vibes"},"communication":{"enabled":true}},
-		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`), engine.LoadOptions{})
+		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`))
 	var paths []string
-	for _, p := range engine.Problems(err) {
+	for _, p := range condition.Problems(err) {
 		paths = append(paths, p.Path)
 	}
 	assert.ElementsMatch(t, []string{"consent.dataProcessing.basis", "consent.communication.subscriptionType"}, paths)
-	_, err = engine.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"consent":{"cookie":{}},
-		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`), engine.LoadOptions{})
+	_, err = loadFlow([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"consent":{"cookie":{}},
+		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`))
 	assert.ErrorContains(t, err, "consent.cookie")
 
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	// The default policy records consent, so a consent store is required
+	// up front rather than at the first Load.
+	cfg := withMemory(engine.Config{})
+	cfg.Stores.Consent = nil
+	_, err = engine.New(cfg)
+	assert.ErrorIs(t, err, engine.ErrInvalidConfig)
+	assert.ErrorContains(t, err, "Stores.Consent")
+
+	e, err := engine.New(withMemory(engine.Config{}))
 	require.NoError(t, err)
-	_, err = e.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`))
-	assert.ErrorIs(t, err, engine.ErrMissingPort, "recording consent needs a records store")
 	_, err = e.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
-		"consent":{"cookies":{"enabled":false},"dataProcessing":{"enabled":false}},
+		"consent":{"communication":{"enabled":true,"subscriptionType":"news"}},
 		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`))
-	assert.NoError(t, err, "a flow without consent needs no records store")
+	assert.ErrorIs(t, err, builtin.ErrMissingPort, "consent to communicate needs a subscriptions store")
 }

@@ -8,7 +8,12 @@
 // and the session status. If any store fails, the turn returns the error and
 // the session stays as it was, so the host can retry the same message; a
 // message whose ID the session has already processed is answered with a
-// Reply marked Duplicate and changes nothing.
+// Reply whose Outcome is OutcomeDuplicate and changes nothing.
+//
+// Errors are for failures: a store, the context, bad input or
+// configuration. Outcomes that are part of a conversation — a message for a
+// conversation whose bot part is over, a message that waits for consent —
+// are Reply values (Reply.Outcome), never errors.
 package engine
 
 import (
@@ -16,6 +21,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,31 +30,37 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/internal/keylock"
 	"github.com/chatflow/chatflow/store"
-	"github.com/chatflow/chatflow/store/memory"
 )
 
-// Config configures an Engine. Contacts and Sessions are required.
+// Config configures an Engine. Stores.Contacts, Stores.Sessions and
+// Stores.Consent are required (the default consent policy of a flow records
+// consent decisions); every other field may be left zero. For demos and
+// tests, memory.New() from package store/memory fills every store:
+//
+//	eng, err := engine.New(engine.Config{Stores: memory.New()})
 type Config struct {
-	// Contacts stores contact records.
-	Contacts store.Contacts
-	// Companies stores company records; nil disables company actions.
-	Companies store.Companies
-	// Sessions stores conversation sessions.
-	Sessions store.Sessions
-	// Locker serializes the turns of a conversation. nil means an in-process
-	// lock, which is right only when one process handles a conversation.
-	Locker store.Locker
-	// ConsentRecords keeps consent decisions; flows whose consent policy
-	// asks for consent (the default) cannot be published without it.
-	ConsentRecords consent.Records
-	// Ports are the host's services for actions.
-	Ports *action.Ports
-	// Schema types contact and company properties; nil means
-	// action.DefaultSchema().
-	Schema action.Schema
+	// Stores holds the host's stores: contacts, companies, sessions, the
+	// turn lock, consent records, and the stores of the built-in actions
+	// (subscriptions, lists, workflows, tickets, knowledge base, meeting
+	// links). A nil Locker means an in-process lock, right only when one
+	// process handles a conversation; a nil action store makes flows that
+	// use it fail to load, naming the store.
+	Stores store.Stores
+	// Ports are the built-in actions' services that are not stores: the
+	// directory of users and teams, the AI agent, code snippets, the
+	// webhook policy.
+	Ports builtin.Ports
+	// Actions are the host's own action types, registered next to the
+	// built-in ones. A name may be registered once.
+	Actions []action.Type
+	// Schema types contact and company properties, for answer validation,
+	// conditions and targeting alike; nil means condition.DefaultSchema().
+	Schema condition.Schema
 	// Clock returns the current time, used when an input carries none;
 	// nil means time.Now.
 	Clock func() time.Time
@@ -55,12 +68,13 @@ type Config struct {
 	// none; default "US".
 	PhoneRegion string
 	// Available reports whether a team member or agent is available for a
-	// conversation; conditions see it as `available`. nil means the AI
-	// agent's availability when Ports.Agents is set, else false.
-	Available func(ctx context.Context, flowID string) (bool, error)
-	// Registry and Env are used by Engine.Load; nil means the defaults.
-	Registry *action.Registry
-	Env      *condition.Env
+	// conversation of the flow at the turn's time; conditions see it as
+	// `available`. nil means the AI agent's availability when Ports.Agents
+	// is set, else false.
+	Available func(ctx context.Context, flowID string, now time.Time) (bool, error)
+	// Env compiles conditions and templates, with the host's functions;
+	// nil means an environment built from a zero condition.EnvConfig.
+	Env *condition.Env
 }
 
 // Engine runs conversations. It is safe for concurrent use by many
@@ -72,12 +86,14 @@ type Engine struct {
 	sessions    store.Sessions
 	consent     consent.Records
 	locker      store.Locker
-	ports       *action.Ports
-	schema      action.Schema
+	stores      store.Stores
+	ports       builtin.Ports
+	types       map[string]action.Type
+	schema      condition.Schema
+	env         *condition.Env
 	clock       func() time.Time
 	phoneRegion string
-	availableFn func(ctx context.Context, flowID string) (bool, error)
-	loadOpts    LoadOptions
+	availableFn func(ctx context.Context, flowID string, now time.Time) (bool, error)
 
 	pubMu sync.Mutex // serializes Publish; readers use flows without locking
 	flows atomic.Pointer[flowSet]
@@ -93,28 +109,41 @@ type flowSet struct {
 	latest   map[string]*Flow
 }
 
-// New returns an engine for the given configuration.
+// New returns an engine for the given configuration. It fails with an
+// error matching ErrInvalidConfig when a required store is missing or an
+// action type is registered twice.
 func New(cfg Config) (*Engine, error) {
-	if cfg.Contacts == nil {
-		return nil, fmt.Errorf("%w: Contacts is nil", ErrInvalidConfig)
+	st := cfg.Stores
+	var missing []string
+	if st.Contacts == nil {
+		missing = append(missing, "Stores.Contacts")
 	}
-	if cfg.Sessions == nil {
-		return nil, fmt.Errorf("%w: Sessions is nil", ErrInvalidConfig)
+	if st.Sessions == nil {
+		missing = append(missing, "Stores.Sessions")
+	}
+	if st.Consent == nil {
+		missing = append(missing, "Stores.Consent")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s not set", ErrInvalidConfig, strings.Join(missing, ", "))
 	}
 	e := &Engine{
-		contacts: cfg.Contacts, companies: cfg.Companies, sessions: cfg.Sessions,
-		locker: cfg.Locker, ports: cfg.Ports, consent: cfg.ConsentRecords, schema: cfg.Schema, clock: cfg.Clock,
+		contacts: st.Contacts, companies: st.Companies, sessions: st.Sessions, consent: st.Consent,
+		locker: st.Locker, stores: st, ports: cfg.Ports, schema: cfg.Schema, env: cfg.Env, clock: cfg.Clock,
 		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available,
-		loadOpts: LoadOptions{Registry: cfg.Registry, Env: cfg.Env},
 	}
 	if e.locker == nil {
-		e.locker = memory.NewLocker()
-	}
-	if e.ports == nil {
-		e.ports = &action.Ports{}
+		e.locker = new(keylock.Locker)
 	}
 	if e.schema == nil {
-		e.schema = action.DefaultSchema()
+		e.schema = condition.DefaultSchema()
+	}
+	if e.env == nil {
+		env, err := defaultEnv()
+		if err != nil {
+			return nil, err
+		}
+		e.env = env
 	}
 	if e.clock == nil {
 		e.clock = time.Now
@@ -122,65 +151,71 @@ func New(cfg Config) (*Engine, error) {
 	if e.phoneRegion == "" {
 		e.phoneRegion = "US"
 	}
+	types := append(builtin.Types(st, cfg.Ports), cfg.Actions...)
+	e.types = make(map[string]action.Type, len(types))
+	for _, t := range types {
+		switch {
+		case t.Name == "":
+			return nil, fmt.Errorf("%w: an action type has no name", ErrInvalidConfig)
+		case t.New == nil:
+			return nil, fmt.Errorf("%w: action type %q has no constructor", ErrInvalidConfig, t.Name)
+		}
+		if _, dup := e.types[t.Name]; dup {
+			return nil, fmt.Errorf("%w: action type %q is registered twice", ErrInvalidConfig, t.Name)
+		}
+		e.types[t.Name] = t
+	}
 	e.flows.Store(&flowSet{versions: map[flowKey]*Flow{}, latest: map[string]*Flow{}})
 	return e, nil
 }
 
-// Load loads a flow with the engine's registry and environment and checks
-// that the engine provides every port its actions need. It does not publish.
+// defaultEnv is the condition environment of engines configured without
+// one; it is immutable and shared.
+var defaultEnv = sync.OnceValues(func() (*condition.Env, error) { return condition.NewEnv(condition.EnvConfig{}) })
+
+// ActionTypes returns the names of the action types the engine loads
+// (the built-in ones and the host's), sorted.
+func (e *Engine) ActionTypes() []string {
+	names := make([]string, 0, len(e.types))
+	for n := range e.types {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Load decodes, validates and compiles a flow for this engine. Every
+// problem is reported: the error matches ErrInvalidFlow and joins
+// *condition.Error values (list them with condition.Problems), each naming
+// its JSON path and action. Problems that do not stop the flow from
+// working, such as disconnected actions, are returned by Flow.Warnings
+// instead. Load does not publish.
 func (e *Engine) Load(data []byte) (*Flow, error) {
-	f, err := Load(data, e.loadOpts)
+	var def Definition
+	if err := decodeStrict(data, &def, ""); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidFlow, err)
+	}
+	return e.compile(def)
+}
+
+// LoadDefinition validates and compiles a definition built in Go, like Load.
+func (e *Engine) LoadDefinition(def Definition) (*Flow, error) {
+	data, err := json.Marshal(def)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: encoding the definition: %w", ErrInvalidFlow, err)
 	}
-	if err := e.checkPorts(f); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-func (e *Engine) hasPort(p action.Port) bool {
-	if p == action.PortCompanies {
-		return e.companies != nil
-	}
-	return e.ports.Has(p)
-}
-
-func (e *Engine) checkPorts(f *Flow) error {
-	var errs []error
-	if f.needsRecords() && e.consent == nil {
-		errs = append(errs, &LoadError{Path: "consent", Err: ErrMissingPort,
-			Msg: "the flow's consent policy records decisions, but the engine has no ConsentRecords store"})
-	}
-	if f.consent.Communication && !e.hasPort(action.PortSubscriptions) {
-		errs = append(errs, &LoadError{Path: "consent.communication", Err: ErrMissingPort,
-			Msg: "consent to communicate needs the subscriptions port"})
-	}
-	for i, n := range f.nodes {
-		pu, ok := n.act.(action.PortUser)
-		if !ok {
-			continue
-		}
-		for _, p := range pu.Ports() {
-			if !e.hasPort(p) {
-				errs = append(errs, &LoadError{
-					Path: fmt.Sprintf("actions[%d].type", i), Action: n.def.Name,
-					Msg: fmt.Sprintf("action type %q needs the %q port, which the engine was not given", n.def.Type, p),
-					Err: ErrMissingPort,
-				})
-			}
-		}
-	}
-	return errors.Join(errs...)
+	return e.Load(data)
 }
 
 // Publish makes a flow version available. New conversations of the flow's
 // ID start on the highest published version; running sessions stay on the
 // version they started with. Publishing an identical flow again is a no-op;
-// a different flow under a published ID and version is an error.
+// a different flow under a published ID and version is an error, and so is
+// a flow loaded by another engine (its actions are bound to that engine's
+// stores).
 func (e *Engine) Publish(f *Flow) error {
-	if err := e.checkPorts(f); err != nil {
-		return err
+	if f.engine != e {
+		return fmt.Errorf("%w: flow %q was loaded by another engine", ErrInvalidFlow, f.def.ID)
 	}
 	e.pubMu.Lock()
 	defer e.pubMu.Unlock()
@@ -250,7 +285,7 @@ type Input struct {
 	ConversationID string
 	// MessageID is the host's ID of the message. A message whose ID the
 	// conversation processed already (among its last RecentMessages) changes
-	// nothing and gets a Reply marked Duplicate. Empty disables the check.
+	// nothing and gets a Reply with OutcomeDuplicate. Empty disables the check.
 	MessageID string
 	// Text is what the visitor typed.
 	Text string
@@ -320,16 +355,18 @@ func (t *turn) begin(f *Flow) {
 	s.Status = StatusWelcome
 	s.Position, s.ActionState, s.Answers, s.CustomState = "", nil, nil, nil
 	s.StartedAt, s.LastInteractionAt = t.now, t.now
-	t.emitFor(action.EventConversationStarted, nil, "")
+	t.emitFor(EventConversationStarted, nil, "")
 	t.Say(f.def.Welcome.Message)
 	t.Prompt(f.def.Welcome.QuickReplies, true)
 }
 
 // Handle processes a visitor's input and returns the bot's reply.
 //
-// For a conversation whose bot part is over it returns a Reply holding only
-// the status together with an error matching ErrConversationOver, so the
-// host can route the message to its inbox.
+// Reply.Outcome says what became of the message: OutcomeProcessed;
+// OutcomeDuplicate for a redelivered message; OutcomeConversationOver when
+// the bot part is over, so the host routes the message to its inbox; or
+// OutcomeConsentRequired when the visitor must agree to the processing of
+// their data first (Reply.Consent holds the text to show).
 func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	if in.ConversationID == "" {
 		return nil, fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
@@ -355,7 +392,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, err
 	}
 	if in.MessageID != "" && s.seen(in.MessageID) {
-		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Duplicate: true}, nil
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeDuplicate}, nil
 	}
 	f, err := e.Flow(s.FlowID, s.FlowVersion)
 	if err != nil {
@@ -365,13 +402,11 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, fmt.Errorf("%w: the message has %d characters, more than the limit of %d", ErrInvalidInput, n, f.def.Options.MaxAnswerLength)
 	}
 	if s.Status.Over() {
-		return &Reply{ConversationID: s.ConversationID, Status: s.Status},
-			fmt.Errorf("%w: conversation %s is %s", ErrConversationOver, s.ConversationID, s.Status)
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConversationOver}, nil
 	}
 	if !processingAllowed(f, s) {
-		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Consent: f.consentPrompt(s.Identified),
-				Events: []Event{{Type: EventConsentRequired, Time: now}}},
-			fmt.Errorf("%w: conversation %s", ErrConsentRequired, s.ConversationID)
+		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConsentRequired,
+			Consent: f.consentPrompt(s.Identified), Events: []Event{{Type: EventConsentRequired, Time: now}}}, nil
 	}
 	if in.Signal != "" && !acceptsSignal(f, s, in.Signal) {
 		return nil, fmt.Errorf("%w: no action of conversation %s waits for the signal %q", ErrInvalidInput, s.ConversationID, in.Signal)
@@ -383,7 +418,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.emitFor(action.EventSessionReset, nil, "session timeout")
+		t.emitFor(EventSessionReset, nil, "session timeout")
 		t.begin(latest)
 	}
 	s.remember(in.MessageID)
@@ -416,14 +451,32 @@ func acceptsSignal(f *Flow, s *Session, signal string) bool {
 	if !ok {
 		return false
 	}
-	r, ok := f.nodes[i].act.(action.SignalReceiver)
-	return ok && r.AcceptsSignal(signal)
+	return slices.Contains(f.nodes[i].signals, signal)
 }
 
 // Session returns a conversation's stored session.
 func (e *Engine) Session(ctx context.Context, conversationID string) (*Session, error) {
 	_, s, err := e.load(ctx, conversationID)
 	return s, err
+}
+
+// VisitorProperties returns the contact properties of a conversation's
+// visitor as the engine's stores hold them: the contact record's once the
+// visitor is a known contact, else the values the session keeps until they
+// are. The map is the caller's.
+func (e *Engine) VisitorProperties(ctx context.Context, conversationID string) (store.Properties, error) {
+	_, s, err := e.load(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	if s.ContactID == "" {
+		return s.Pending.Clone(), nil
+	}
+	c, err := e.contacts.Contact(ctx, s.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: loading contact %s: %w", s.ContactID, err)
+	}
+	return c.Properties.Clone(), nil
 }
 
 // load reads and decodes a conversation's session.
@@ -448,14 +501,14 @@ func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Ses
 func (e *Engine) available(t *turn) bool {
 	fn := e.availableFn
 	if fn == nil && e.ports.Agents != nil {
-		fn = func(ctx context.Context, _ string) (bool, error) { return e.ports.Agents.Available(ctx) }
+		fn = func(ctx context.Context, _ string, _ time.Time) (bool, error) { return e.ports.Agents.Available(ctx) }
 	}
 	if fn == nil {
 		return false
 	}
-	ok, err := fn(t.ctx, t.flow.def.ID)
+	ok, err := fn(t.ctx, t.flow.def.ID, t.now)
 	if err != nil {
-		t.Emit(action.Event{Type: action.EventConditionError, Reason: "availability: " + err.Error()})
+		t.Emit(action.Event{Type: EventConditionError, Reason: "availability: " + err.Error()})
 		return false
 	}
 	return ok
@@ -463,6 +516,7 @@ func (e *Engine) available(t *turn) bool {
 
 func (t *turn) finishReply() *Reply {
 	r := &t.reply
+	r.Outcome = OutcomeProcessed
 	r.Status = t.sess.Status
 	if t.sess.Status == StatusActive {
 		r.Awaiting = t.sess.Position

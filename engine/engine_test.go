@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
@@ -32,20 +34,20 @@ func TestQualifyLeadsSalesPath(t *testing.T) {
 		ExpectBot("Nice to meet you, Ada. What's your work email address?").
 		ExpectNoProperty("email").
 		Says("ada@example").
-		ExpectEvent(action.EventAnswerRejected, "ask_email").
+		ExpectEvent(builtin.EventAnswerRejected, "ask_email").
 		ExpectAwaiting("ask_email").
 		Says("Ada@Example.COM").
-		ExpectEvent(action.EventContactCreated).
+		ExpectEvent(engine.EventContactCreated).
 		ExpectProperty("email", "Ada@example.com").
 		ExpectProperty("firstname", "Ada").
 		ExpectQuickReplies("1-10", "11-50", "51-200", "201+").
 		ExpectFreeText(false).
 		Says("More than 200").
-		ExpectEvent(action.EventBranchTaken, "ask_size").
+		ExpectEvent(engine.EventBranchTaken, "ask_size").
 		ExpectProperty("company_size", "201+").
 		ExpectProperty("lifecyclestage", "salesqualifiedlead").
 		ExpectStatus(engine.StatusFinished).
-		ExpectEvent(action.EventConversationFinished).
+		ExpectEvent(engine.EventConversationFinished).
 		MatchGolden("testdata/qualify-leads-sales.golden")
 }
 
@@ -54,7 +56,7 @@ func TestQualifyLeadsSmallCompany(t *testing.T) {
 	h.Start("c1").Says("hello").Says("Bo").Says("bo@shop.example").
 		Clicks("1-10").
 		ExpectBot("Thanks, Bo! We'll send a few resources to get you started to bo@shop.example.").
-		ExpectNoEvent(action.EventBranchTaken).
+		ExpectNoEvent(engine.EventBranchTaken).
 		ExpectProperty("lifecyclestage", "lead").
 		ExpectStatus(engine.StatusFinished)
 }
@@ -74,11 +76,11 @@ func TestMaxAttemptsFollowsFailurePath(t *testing.T) {
 		Says("nope").ExpectAwaiting("ask_email").
 		Says("still nope").ExpectAwaiting("ask_email").
 		Says("never").
-		ExpectEvent(action.EventActionFailed, "ask_email").
+		ExpectEvent(engine.EventActionFailed, "ask_email").
 		ExpectBot("No problem — you can always reach us through the contact page.").
 		ExpectStatus(engine.StatusFinished)
 	c.ExpectProperty("firstname", "Ada") // kept with the session: the visitor never became a contact
-	assert.Empty(t, h.Contacts.AllContacts(context.Background()))
+	assert.Empty(t, h.Stores.Contacts.(*memory.Contacts).AllContacts(context.Background()))
 }
 
 func TestFailureWithoutPathShowsGeneralError(t *testing.T) {
@@ -88,10 +90,10 @@ func TestFailureWithoutPathShowsGeneralError(t *testing.T) {
 		           {"name":"done","type":"send_message","settings":{"message":["ok"]}}]}`))
 	h.Start("c1").Says("hi").Says("x").ExpectAwaiting("ask").Says("y").
 		ExpectBot("Oops.").
-		ExpectEvent(action.EventGeneralError).
+		ExpectEvent(engine.EventGeneralError).
 		ExpectStatus(engine.StatusEnded).
 		Says("hello?").
-		ExpectError(engine.ErrConversationOver).
+		ExpectOutcome(engine.OutcomeConversationOver).
 		ExpectStatus(engine.StatusEnded)
 }
 
@@ -110,26 +112,26 @@ func TestSessionTimeoutResetsUnlessFinished(t *testing.T) {
 	h.Start("c1").Says("hi").Says("Ada").ExpectAwaiting("ask_email").
 		Advance(31*time.Minute).
 		Says("ada@example.com").
-		ExpectEvent(action.EventSessionReset).
+		ExpectEvent(engine.EventSessionReset).
 		ExpectBot("Hi there! 👋 Want to find out how we can help your business?", "Great! What's your first name?").
 		ExpectAwaiting("ask_name")
 
 	done := h.Start("c2").Says("hi").Says("Bo").Says("bo@x.example").Clicks("1-10").ExpectStatus(engine.StatusFinished)
 	done.Advance(2 * time.Hour).Says("hello again").
-		ExpectError(engine.ErrConversationOver).
+		ExpectOutcome(engine.OutcomeConversationOver).
 		ExpectStatus(engine.StatusFinished)
 
 	h.Start("c3").Says("hi").Advance(29 * time.Minute).Says("Cy").
-		ExpectNoEvent(action.EventSessionReset).ExpectAwaiting("ask_email")
+		ExpectNoEvent(engine.EventSessionReset).ExpectAwaiting("ask_email")
 }
 
 func TestSkipIfKnown(t *testing.T) {
 	h := enginetest.New(t, mustTemplate(t, "qualify-leads"))
-	ct, err := h.Contacts.CreateContact(context.Background(), store.Properties{"email": "known@x.example", "firstname": "Kim"})
+	ct, err := h.Stores.Contacts.CreateContact(context.Background(), store.Properties{"email": "known@x.example", "firstname": "Kim"})
 	require.NoError(t, err)
 	h.StartWith(engine.StartRequest{ConversationID: "c1", ContactID: ct.ID}).
 		Says("hi").Says("Kimberly").
-		ExpectEvent(action.EventActionSkipped, "ask_email").
+		ExpectEvent(engine.EventActionSkipped, "ask_email").
 		ExpectAwaiting("ask_size").
 		ExpectProperty("firstname", "Kimberly")
 }
@@ -140,7 +142,7 @@ func TestDuplicateMessageIsProcessedOnce(t *testing.T) {
 	c.Send(engine.Input{MessageID: "m1", Text: "hi"}).ExpectAwaiting("ask_name")
 	c.Send(engine.Input{MessageID: "m2", Text: "Ada"}).ExpectAwaiting("ask_email")
 	c.Send(engine.Input{MessageID: "m2", Text: "Ada"})
-	assert.True(t, c.Reply().Duplicate)
+	assert.True(t, (c.Reply().Outcome == engine.OutcomeDuplicate))
 	assert.Empty(t, c.Reply().Messages)
 	c.ExpectStatus(engine.StatusActive)
 	s, err := h.Engine.Session(context.Background(), "c1")
@@ -153,7 +155,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		"actions":[{"name":"ask","type":"ask_question","settings":{"message":["?"]}}]}`))
 	ctx := context.Background()
 	h.Start("c1").Says("go").ExpectAwaiting("ask")
-	before, err := h.Sessions.Load(ctx, "c1")
+	before, err := h.Stores.Sessions.Load(ctx, "c1")
 	require.NoError(t, err)
 	for name, in := range map[string]engine.Input{
 		"too long":     {ConversationID: "c1", Text: strings.Repeat("é", 11)},
@@ -170,7 +172,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	assert.ErrorIs(t, err, engine.ErrConversationExists)
 	_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: "c9", FlowID: "nope"})
 	assert.ErrorIs(t, err, engine.ErrUnknownFlow)
-	after, err := h.Sessions.Load(ctx, "c1")
+	after, err := h.Stores.Sessions.Load(ctx, "c1")
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", Text: strings.Repeat("é", 10)})
@@ -205,36 +207,37 @@ func TestTurnLimitStopsRunawayTurns(t *testing.T) {
 		{"name":"c","type":"send_message","settings":{"message":["3"]}}]}`))
 	h.Start("c1").Says("go").
 		ExpectBot("1", "2", engine.DefaultGeneralErrorMessage).
-		ExpectEvent(action.EventTurnLimit, "c").
+		ExpectEvent(engine.EventTurnLimit, "c").
 		ExpectStatus(engine.StatusEnded)
 }
 
 func TestBranchConditions(t *testing.T) {
-	schema := action.DefaultSchema()
-	schema[action.ContactObject]["age"] = action.PropertyDef{Type: action.NumberProperty}
-	h := enginetest.New(t, []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[
+	schema := condition.DefaultSchema()
+	schema["contact"]["age"] = condition.PropertyDef{Type: condition.NumberProperty}
+	flow := []byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},"actions":[
 		{"name":"ask_age","type":"ask_question","settings":{"message":["Age?"],"property":"age"},
 		 "branches":[{"if":"contact.nickname == \"x\"","then":"nick"},{"if":"contact.age >= 18","then":"adult"}],"next":"minor"},
 		{"name":"adult","type":"send_message","settings":{"message":["adult"]},"end":true},
 		{"name":"minor","type":"send_message","settings":{"message":["minor"]},"end":true},
-		{"name":"nick","type":"send_message","settings":{"message":["nick"]},"end":true}]}`), enginetest.WithSchema(schema))
+		{"name":"nick","type":"send_message","settings":{"message":["nick"]},"end":true}]}`)
+	h := enginetest.NewWith(t, engine.Config{Schema: schema}, flow)
 	h.Start("a").Says("hi").Says("42").ExpectBot("adult").
-		ExpectEvent(action.EventConditionError, "ask_age"). // contact.nickname is missing: that branch counts as false
+		ExpectEvent(engine.EventConditionError, "ask_age"). // contact.nickname is missing: that branch counts as false
 		ExpectProperty("age", "42")
-	h.Start("b").Says("hi").Says("twelve").ExpectEvent(action.EventAnswerRejected).Says("12").ExpectBot("minor")
+	h.Start("b").Says("hi").Says("twelve").ExpectEvent(builtin.EventAnswerRejected).Says("12").ExpectBot("minor")
 }
 
 func TestCompanyPropertySkippedWithoutCompany(t *testing.T) {
 	h := enginetest.New(t, flowWith(`[{"name":"co","type":"set_company_property","settings":{"property":"name","value":"x"}},
 		{"name":"done","type":"send_message","settings":{"message":["done"]}}]`))
-	h.Start("c1").Says("hi").ExpectEvent(action.EventActionSkipped, "co").ExpectBot("done")
+	h.Start("c1").Says("hi").ExpectEvent(engine.EventActionSkipped, "co").ExpectBot("done")
 }
 
 func TestCompanyActionsNeedTheCompaniesPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
+	e, err := engine.New(engine.Config{Stores: store.Stores{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Consent: memory.NewConsentRecords()}})
 	require.NoError(t, err)
 	_, err = e.Load(flowWith(`[{"name":"co","type":"set_company_property","settings":{"property":"name","value":"x"}}]`))
-	assert.ErrorIs(t, err, engine.ErrMissingPort)
+	assert.ErrorIs(t, err, builtin.ErrMissingPort)
 	assert.ErrorContains(t, err, "actions[0].type")
 }
 
@@ -244,11 +247,10 @@ type panicky struct{}
 func (panicky) Run(context.Context, action.Turn) (action.Result, error) { panic("boom") }
 
 func TestPanickingActionFollowsFailurePath(t *testing.T) {
-	reg, err := action.DefaultRegistry().With(action.Type{Name: "panicky", New: func() action.Action { return panicky{} }})
-	require.NoError(t, err)
-	h := enginetest.New(t, flowWith(`[{"name":"p","type":"panicky","onFailure":"sorry"},
-		{"name":"sorry","type":"send_message","settings":{"message":["That did not work."]}}]`), enginetest.WithRegistry(reg))
-	h.Start("c1").Says("hi").ExpectEvent(action.EventActionFailed, "p").ExpectBot("That did not work.")
+	cfg := engine.Config{Actions: []action.Type{{Name: "panicky", New: func() action.Action { return panicky{} }}}}
+	h := enginetest.NewWith(t, cfg, flowWith(`[{"name":"p","type":"panicky","onFailure":"sorry"},
+		{"name":"sorry","type":"send_message","settings":{"message":["That did not work."]}}]`))
+	h.Start("c1").Says("hi").ExpectEvent(engine.EventActionFailed, "p").ExpectBot("That did not work.")
 }
 
 // flakySessions fails Save when told to.
@@ -283,7 +285,7 @@ func TestStoreFailureMidTurnDoesNotAdvance(t *testing.T) {
 	ctx := context.Background()
 	sessions := &flakySessions{Sessions: memory.NewSessions()}
 	contacts := &flakyContacts{Contacts: memory.NewContacts()}
-	e, err := engine.New(engine.Config{Contacts: contacts, Sessions: sessions, ConsentRecords: memory.NewConsentRecords()})
+	e, err := engine.New(engine.Config{Stores: store.Stores{Contacts: contacts, Sessions: sessions, Consent: memory.NewConsentRecords()}})
 	require.NoError(t, err)
 	f, err := e.Load(mustTemplate(t, "qualify-leads"))
 	require.NoError(t, err)
@@ -322,7 +324,7 @@ func TestStoreFailureMidTurnDoesNotAdvance(t *testing.T) {
 
 	r, err = e.Handle(ctx, email)
 	require.NoError(t, err)
-	assert.True(t, r.Duplicate)
+	assert.True(t, (r.Outcome == engine.OutcomeDuplicate))
 }
 
 // counter is a host action that increments a contact property: with turns
@@ -340,16 +342,15 @@ func (counter) Run(_ context.Context, t action.Turn) (action.Result, error) {
 }
 
 func TestConcurrentMessagesAreSerialized(t *testing.T) {
-	reg, err := action.DefaultRegistry().With(action.Type{Name: "count", New: func() action.Action { return counter{} }})
-	require.NoError(t, err)
-	h := enginetest.New(t, flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["?"]}},
-		{"name":"count","type":"count","next":"ask"}]`), enginetest.WithRegistry(reg))
+	cfg := engine.Config{Actions: []action.Type{{Name: "count", New: func() action.Action { return counter{} }}}}
+	h := enginetest.NewWith(t, cfg, flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["?"]}},
+		{"name":"count","type":"count","next":"ask"}]`))
 	ctx := context.Background()
 	// Each redelivery is checked against the last engine.RecentMessages
 	// messages, so a conversation gets fewer than that at once.
 	const convs, msgs = 8, engine.RecentMessages - 1
 	for c := 0; c < convs; c++ {
-		ct, err := h.Contacts.CreateContact(ctx, store.Properties{"email": fmt.Sprintf("v%d@x.example", c)})
+		ct, err := h.Stores.Contacts.CreateContact(ctx, store.Properties{"email": fmt.Sprintf("v%d@x.example", c)})
 		require.NoError(t, err)
 		_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: fmt.Sprint("c", c), FlowID: "f", ContactID: ct.ID})
 		require.NoError(t, err)
@@ -374,7 +375,7 @@ func TestConcurrentMessagesAreSerialized(t *testing.T) {
 	for c := 0; c < convs; c++ {
 		s, err := h.Engine.Session(ctx, fmt.Sprint("c", c))
 		require.NoError(t, err)
-		ct, err := h.Contacts.Contact(ctx, s.ContactID)
+		ct, err := h.Stores.Contacts.Contact(ctx, s.ContactID)
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprint(msgs), ct.Properties["count"], "conversation c%d", c)
 	}
@@ -388,25 +389,23 @@ func TestRedeliveryWindow(t *testing.T) {
 		c.Send(engine.Input{MessageID: fmt.Sprint("m", i), Text: "x"})
 	}
 	c.Send(engine.Input{MessageID: "first", Text: "go"})
-	assert.True(t, c.Reply().Duplicate, "still within the last %d messages", engine.RecentMessages)
+	assert.True(t, (c.Reply().Outcome == engine.OutcomeDuplicate), "still within the last %d messages", engine.RecentMessages)
 	c.Send(engine.Input{MessageID: "one-more", Text: "x"})
 	c.Send(engine.Input{MessageID: "first", Text: "go"})
-	assert.False(t, c.Reply().Duplicate, "older than the window: processed as new")
+	assert.False(t, (c.Reply().Outcome == engine.OutcomeDuplicate), "older than the window: processed as new")
 }
 
 func TestAvailabilityAskedOnlyWhenUsed(t *testing.T) {
 	var calls atomic.Int32
-	avail := func(c *engine.Config) {
-		c.Available = func(context.Context, string) (bool, error) { calls.Add(1); return true, nil }
-	}
-	plain := enginetest.New(t, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["Hi {{ contact.firstname | default(\"you\") }}"]}}]`), avail)
-	plain.Start("c1").Says("hi").ExpectBot("Hi you")
+	avail := engine.Config{Available: func(context.Context, string, time.Time) (bool, error) { calls.Add(1); return true, nil }}
+	plain := enginetest.NewWith(t, avail, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["Hi {{ contact.firstname | default(\"you\") }} — unavailable?"]}}]`))
+	plain.Start("c1").Says("hi").ExpectBot("Hi you — unavailable?")
 	assert.Zero(t, calls.Load(), "no condition reads `available`")
 
-	routed := enginetest.New(t, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["checking"]},
+	routed := enginetest.NewWith(t, avail, flowWith(`[{"name":"a","type":"send_message","settings":{"message":["checking"]},
 		"branches":[{"if":"available","then":"on"}],"next":"off"},
 		{"name":"on","type":"send_message","settings":{"message":["online"]},"end":true},
-		{"name":"off","type":"send_message","settings":{"message":["offline"]},"end":true}]`), avail)
+		{"name":"off","type":"send_message","settings":{"message":["offline"]},"end":true}]`))
 	c := routed.Start("c1")
 	calls.Store(0)
 	c.Says("hi").ExpectBot("checking", "online")

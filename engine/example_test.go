@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/store/memory"
 )
@@ -24,8 +25,7 @@ const exampleFlow = `{
 // visitor message to Handle.
 func Example() {
 	ctx := context.Background()
-	contacts := memory.NewContacts()
-	eng, err := engine.New(engine.Config{Contacts: contacts, Companies: contacts, Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
+	eng, err := engine.New(engine.Config{Stores: memory.New()})
 	if err != nil {
 		panic(err)
 	}
@@ -50,16 +50,17 @@ func Example() {
 }
 
 // Load reports every problem in a flow with its JSON path and action name.
-func ExampleLoad() {
-	_, err := engine.Load([]byte(`{
+func ExampleEngine_Load() {
+	eng, _ := engine.New(engine.Config{Stores: memory.New()})
+	_, err := eng.Load([]byte(`{
 	  "id": "broken", "version": 1,
 	  "welcome": {"message": ["hi"]},
 	  "actions": [
 	    {"name": "ask", "type": "ask_question", "settings": {"message": ["?"]},
 	     "branches": [{"if": "answer = \"yes\"", "then": "yes"}]},
 	    {"name": "ask", "type": "send_mesage"}
-	  ]}`), engine.LoadOptions{})
-	for _, p := range engine.Problems(err) {
+	  ]}`))
+	for _, p := range condition.Problems(err) {
 		fmt.Println(p.Path, "|", p.Action)
 	}
 	fmt.Println(errors.Is(err, engine.ErrDuplicateAction), errors.Is(err, engine.ErrUnknownActionType))
@@ -67,20 +68,21 @@ func ExampleLoad() {
 	// actions[0].branches[0].if | ask
 	// actions[1].name | ask
 	// actions[1].type | ask
+	// actions[0].branches[0].then | ask
 	// true true
 }
 
-// A message for a conversation whose bot part is over returns its status
-// and ErrConversationOver, so the host can route it to its inbox.
+// A message for a conversation whose bot part is over is not an error: the
+// reply's outcome tells the host to route it to its inbox.
 func ExampleEngine_Handle_over() {
 	ctx := context.Background()
-	eng, _ := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords()})
+	eng, _ := engine.New(engine.Config{Stores: memory.New()})
 	flow, _ := eng.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["hi"]},
 	  "actions":[{"name":"bye","type":"send_message","settings":{"message":["bye"]}}]}`))
 	_ = eng.Publish(flow)
 	_, _ = eng.Start(ctx, engine.StartRequest{ConversationID: "c1", FlowID: "f"})
 	_, _ = eng.Handle(ctx, engine.Input{ConversationID: "c1", Text: "hi"})
 	reply, err := eng.Handle(ctx, engine.Input{ConversationID: "c1", Text: "anyone?"})
-	fmt.Println(reply.Status, errors.Is(err, engine.ErrConversationOver))
-	// Output: finished true
+	fmt.Println(reply.Status, reply.Outcome, err)
+	// Output: finished conversation_over <nil>
 }

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
@@ -27,12 +27,12 @@ type fixture struct {
 	// Ports seeded for the fixture.
 	Lists          []string                       `json:"lists"`
 	Workflows      []string                       `json:"workflows"`
-	Meetings       map[string]action.MeetingLink  `json:"meetings"`
+	Meetings       map[string]store.MeetingLink   `json:"meetings"`
 	Subscriptions  map[string]string              `json:"subscriptions"`  // type → state of the contact
 	Users          map[string]availability.Status `json:"users"`          // Directory: status by user ID
 	Teams          map[string][]string            `json:"teams"`          // Directory: members by team ID
 	AgentAvailable bool                           `json:"agentAvailable"` // Agents port
-	KnowledgeBase  []action.Article               `json:"knowledgeBase"`
+	KnowledgeBase  []store.Article                `json:"knowledgeBase"`
 	Steps          []fixtureStep                  `json:"steps"`
 }
 
@@ -68,7 +68,8 @@ type fixtureStep struct {
 // TestActionFixtures runs the fixture of every built-in action type, and
 // fails for a registered type without one.
 func TestActionFixtures(t *testing.T) {
-	for _, name := range action.DefaultRegistry().Names() {
+	for _, typ := range builtin.Types(store.Stores{}, builtin.Ports{}) {
+		name := typ.Name
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "actions", name+".json"))
 			require.NoError(t, err, "every registered action type needs a fixture in testdata/actions")
@@ -85,22 +86,22 @@ func runFixture(t *testing.T, fx fixture) {
 		tickets: memory.NewTickets(), subs: memory.NewSubscriptions()}
 	kb := memory.NewKnowledgeBase()
 	require.NoError(t, kb.Add(fx.KnowledgeBase...))
-	ports := &action.Ports{Snippets: map[string]action.Snippet{}, KnowledgeBase: kb, Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
+	ports := &testPorts{Snippets: map[string]builtin.Snippet{}, KnowledgeBase: kb, Lists: fp.lists, Workflows: fp.workflows, Tickets: fp.tickets,
 		Meetings: memory.NewMeetings(fx.Meetings), Subscriptions: fp.subs,
 		Directory: directory(fx.Users, fx.Teams), Agents: memory.NewAgents(fx.AgentAvailable)}
-	h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))
+	h := enginetest.NewWith(t, (ports).config(), fx.Flow)
 	req := engine.StartRequest{ConversationID: "fx"}
 	if fx.Contact != nil {
-		c, err := h.Contacts.CreateContact(ctx, fx.Contact)
+		c, err := h.Stores.Contacts.CreateContact(ctx, fx.Contact)
 		require.NoError(t, err)
 		req.ContactID = c.ID
 		for typ, st := range fx.Subscriptions {
-			require.NoError(t, fp.subs.SetState(ctx, c.ID, typ, action.SubscriptionState(st), true))
+			require.NoError(t, fp.subs.SetState(ctx, c.ID, typ, store.SubscriptionState(st), true))
 		}
 		if fx.Company != nil {
-			co, err := h.Contacts.CreateCompany(ctx, fx.Company)
+			co, err := h.Stores.Contacts.(*memory.Contacts).CreateCompany(ctx, fx.Company)
 			require.NoError(t, err)
-			require.NoError(t, h.Contacts.AssociateCompany(ctx, c.ID, co.ID))
+			require.NoError(t, h.Stores.Contacts.(*memory.Contacts).AssociateCompany(ctx, c.ID, co.ID))
 		}
 	}
 	var conv *enginetest.Conversation
@@ -165,7 +166,7 @@ func runFixture(t *testing.T, fx fixture) {
 				assert.Equal(t, want, string(got), "step %d: subscription %s", i, typ)
 			}
 			if st.ConsentRecords != nil {
-				recs, err := h.Consent.ForVisitor(ctx, "fx")
+				recs, err := h.Stores.Consent.ForVisitor(ctx, "fx")
 				require.NoError(t, err)
 				assert.Len(t, recs, *st.ConsentRecords, "step %d: consent records", i)
 			}
@@ -173,9 +174,9 @@ func runFixture(t *testing.T, fx fixture) {
 		for k, v := range st.CompanyProperties {
 			s, err := h.Engine.Session(ctx, "fx")
 			require.NoError(t, err)
-			c, err := h.Contacts.Contact(ctx, s.ContactID)
+			c, err := h.Stores.Contacts.Contact(ctx, s.ContactID)
 			require.NoError(t, err)
-			co, err := h.Contacts.Company(ctx, c.CompanyID)
+			co, err := h.Stores.Companies.Company(ctx, c.CompanyID)
 			require.NoError(t, err)
 			assert.Equal(t, v, co.Properties[k], "step %d: company property %s", i, k)
 		}

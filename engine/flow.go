@@ -126,6 +126,12 @@ const (
 	DefaultLanguage            = "en"
 )
 
+// settingRef is an action name found in an action's settings.
+type settingRef struct {
+	path string // relative to the settings
+	name string
+}
+
 // welcomeName is the name under which a welcome quick-reply choice is
 // recorded in answers; no action may use it.
 const welcomeName = "welcome"
@@ -133,23 +139,28 @@ const welcomeName = "welcome"
 // Flow is a loaded chatflow: decoded, validated and compiled. A Flow is
 // immutable and safe for concurrent use.
 type Flow struct {
+	engine    *Engine // the engine whose stores the actions are bound to
 	def       Definition
 	nodes     []*node
 	index     map[string]int
-	warnings  []*LoadError
+	warnings  []*condition.Error
 	consent   consent.Effective
 	targeting *targeting.Rules
 	display   *targeting.Display
 	// usesAvailable is false when no condition or template can read the
 	// `available` variable, so turns need not ask the availability port.
 	usesAvailable bool
+	// dynamic is true when an action may name its next action at run time.
+	dynamic bool
 }
 
 // node is a compiled action.
 type node struct {
 	def       *ActionDef
-	typ       action.Type
 	act       action.Action
+	refs      []settingRef // actions named in the settings
+	waits     bool         // the action waits for the visitor whenever it runs
+	signals   []string     // host signals the waiting action takes
 	branches  []*condition.Condition
 	next      int // index of the default next action, or -1 to finish
 	onFailure int // index of the failure action, or -1
@@ -172,7 +183,9 @@ func (f *Flow) Options() Options { return f.def.Options }
 
 // Warnings returns the problems that do not stop the flow from loading,
 // such as disconnected actions.
-func (f *Flow) Warnings() []*LoadError { return append([]*LoadError(nil), f.warnings...) }
+func (f *Flow) Warnings() []*condition.Error {
+	return append([]*condition.Error(nil), f.warnings...)
+}
 
 // ActionNames returns the action names in flow order.
 func (f *Flow) ActionNames() []string {

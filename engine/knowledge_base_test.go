@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
@@ -15,7 +17,7 @@ import (
 )
 
 // kbArticles is the help center the knowledge-base tests search.
-var kbArticles = []action.Article{
+var kbArticles = []store.Article{
 	{ID: "reset-password", Title: "Reset your password", Subtitle: "Forgot your password? Choose a new one in two minutes.",
 		Category: "Account", Subcategory: "Signing in", Tags: []string{"password", "login"},
 		Body: "Click Forgot password on the sign-in page and follow the link we email you.",
@@ -67,10 +69,9 @@ const kbArticleFlow = `{"id":"article","version":1,
 	]}`
 
 // kbHarness runs flow with kb as the knowledge-base port.
-func kbHarness(t testing.TB, flow string, kb action.KnowledgeBaseService) *enginetest.Harness {
+func kbHarness(t testing.TB, flow string, kb store.KnowledgeBase) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow),
-		enginetest.WithPorts(&action.Ports{KnowledgeBase: kb}))
+	return enginetest.NewWith(t, (&testPorts{KnowledgeBase: kb}).config(), []byte(flow))
 }
 
 // kbHelpCenter returns a memory knowledge base holding kbArticles.
@@ -84,7 +85,7 @@ func kbHelpCenter(t testing.TB) *memory.KnowledgeBase {
 // kbIdentified starts a conversation for a visitor the host identified.
 func kbIdentified(t testing.TB, h *enginetest.Harness, id string) *enginetest.Conversation {
 	t.Helper()
-	c, err := h.Contacts.CreateContact(context.Background(), store.Properties{"email": id + "@partner.example"})
+	c, err := h.Stores.Contacts.CreateContact(context.Background(), store.Properties{"email": id + "@partner.example"})
 	require.NoError(t, err)
 	return h.StartWith(engine.StartRequest{ConversationID: id, ContactID: c.ID})
 }
@@ -108,16 +109,16 @@ func TestKnowledgeBaseSearch(t *testing.T) {
 		ExpectFreeText(true).
 		Says("I forgot my password").
 		ExpectBot("These articles may help:", "Reset your password", "Turn on two-factor authentication", "Search again?").
-		ExpectEvent(action.EventAnswerAccepted, "search").
-		ExpectEvent(action.EventArticlesShown, "search").
-		ExpectEvent(action.EventActionCompleted, "search").
+		ExpectEvent(builtin.EventAnswerAccepted, "search").
+		ExpectEvent(builtin.EventArticlesShown, "search").
+		ExpectEvent(engine.EventActionCompleted, "search").
 		ExpectQuickReplies("yes", "no")
 	assert.Equal(t, []string{"", "https://help.example.com/reset-password", "https://help.example.com/two-factor", ""}, kbURLs(c))
 	for _, m := range c.Reply().Messages[1:3] {
 		assert.Equal(t, action.TextBubble, m.Type)
 	}
 	for _, e := range c.Reply().Events {
-		if e.Type == action.EventArticlesShown {
+		if e.Type == builtin.EventArticlesShown {
 			assert.Equal(t, "reset-password,two-factor", e.Value)
 		}
 	}
@@ -129,7 +130,7 @@ func TestKnowledgeBaseSearch(t *testing.T) {
 		Clicks("yes").
 		Says("partner discount").
 		ExpectBot("Sorry, I found nothing about “partner discount”.", "Search again?").
-		ExpectNoEvent(action.EventArticlesShown).
+		ExpectNoEvent(builtin.EventArticlesShown).
 		Clicks("yes").
 		Says("how do I").
 		ExpectBot("Sorry, I found nothing about “how do I”.", "Search again?").
@@ -159,13 +160,13 @@ func TestKnowledgeBaseSpecificArticle(t *testing.T) {
 	h := kbHarness(t, kbArticleFlow, kbHelpCenter(t))
 	h.Start("anon").Says("hi").
 		ExpectBot("Please log in to see partner pricing.", "Anything else?").
-		ExpectEvent(action.EventActionSkipped, "show").
-		ExpectNoEvent(action.EventArticlesShown).
+		ExpectEvent(engine.EventActionSkipped, "show").
+		ExpectNoEvent(builtin.EventArticlesShown).
 		ExpectStatus(engine.StatusFinished)
 	c := kbIdentified(t, h, "ada").Says("hi").
 		ExpectBot("Here are our partner terms:", "Partner pricing and discounts", "Anything else?").
-		ExpectEvent(action.EventArticlesShown, "show").
-		ExpectEvent(action.EventActionCompleted, "show").
+		ExpectEvent(builtin.EventArticlesShown, "show").
+		ExpectEvent(engine.EventActionCompleted, "show").
 		ExpectStatus(engine.StatusFinished)
 	assert.Equal(t, "https://help.example.com/partners/pricing", c.Reply().Messages[1].URL)
 
@@ -175,7 +176,7 @@ func TestKnowledgeBaseSpecificArticle(t *testing.T) {
 	h = kbHarness(t, kbArticleFlow, kb)
 	kbIdentified(t, h, "ada").Says("hi").
 		ExpectBot("That article is gone.").
-		ExpectEvent(action.EventActionFailed, "show").
+		ExpectEvent(engine.EventActionFailed, "show").
 		ExpectStatus(engine.StatusFinished)
 }
 
@@ -184,11 +185,11 @@ type kbFailing struct{}
 
 var errKBDown = errors.New("help center unreachable")
 
-func (kbFailing) Article(context.Context, string) (action.Article, error) {
-	return action.Article{}, errKBDown
+func (kbFailing) Article(context.Context, string) (store.Article, error) {
+	return store.Article{}, errKBDown
 }
 
-func (kbFailing) Search(context.Context, string, action.SearchOptions) ([]action.Article, error) {
+func (kbFailing) Search(context.Context, string, store.SearchOptions) ([]store.Article, error) {
 	return nil, errKBDown
 }
 
@@ -196,12 +197,12 @@ func TestKnowledgeBaseErrorFollowsFailurePath(t *testing.T) {
 	h := kbHarness(t, kbSearchFlow, kbFailing{})
 	c := h.Start("c1").Says("hi").Says("password").
 		ExpectBot("The help center is unavailable right now.").
-		ExpectEvent(action.EventActionFailed, "search").
-		ExpectNoEvent(action.EventArticlesShown).
-		ExpectNoEvent(action.EventAnswerAccepted).
+		ExpectEvent(engine.EventActionFailed, "search").
+		ExpectNoEvent(builtin.EventArticlesShown).
+		ExpectNoEvent(builtin.EventAnswerAccepted).
 		ExpectStatus(engine.StatusFinished)
 	for _, e := range c.Reply().Events {
-		if e.Type == action.EventActionFailed {
+		if e.Type == engine.EventActionFailed {
 			assert.Contains(t, e.Reason, errKBDown.Error())
 		}
 	}
@@ -213,21 +214,20 @@ func TestKnowledgeBaseErrorFollowsFailurePath(t *testing.T) {
 	h = kbHarness(t, noPath, kbFailing{})
 	h.Start("c2").Says("hi").
 		ExpectBot("Oops.").
-		ExpectEvent(action.EventActionFailed, "show").
-		ExpectEvent(action.EventGeneralError).
+		ExpectEvent(engine.EventActionFailed, "show").
+		ExpectEvent(engine.EventGeneralError).
 		ExpectStatus(engine.StatusEnded)
 }
 
 func TestKnowledgeBaseNeedsPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	e, err := engine.New(withMemory(engine.Config{}))
 	require.NoError(t, err)
 	_, err = e.Load([]byte(kbSearchFlow))
-	assert.ErrorIs(t, err, engine.ErrMissingPort)
+	assert.ErrorIs(t, err, builtin.ErrMissingPort)
 }
 
 func TestKnowledgeBaseSettingErrors(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(),
-		Ports: &action.Ports{KnowledgeBase: memory.NewKnowledgeBase()}})
+	e, err := engine.New(withMemory((&testPorts{KnowledgeBase: memory.NewKnowledgeBase()}).config()))
 	require.NoError(t, err)
 	for settings, path := range map[string]string{
 		`{}`:                               "actions[0].settings.prompt",
@@ -237,7 +237,7 @@ func TestKnowledgeBaseSettingErrors(t *testing.T) {
 	} {
 		_, err := e.Load([]byte(`{"id":"f","version":1,"welcome":{"message":["Hi"]},
 			"actions":[{"name":"kb","type":"knowledge_base","settings":` + settings + `}]}`))
-		var le *engine.LoadError
+		var le *condition.Error
 		if assert.ErrorAs(t, err, &le, settings) {
 			assert.Equal(t, path, le.Path, settings)
 		}

@@ -6,108 +6,58 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/targeting"
 )
 
-// LoadOptions configure Load. The zero value uses the built-in action types
-// and the default condition environment.
-type LoadOptions struct {
-	// Registry resolves action types; nil means action.DefaultRegistry().
-	Registry *action.Registry
-	// Env compiles conditions and templates; nil means DefaultEnv().
-	Env *condition.Env
-}
-
-var defaultEnv = sync.OnceValues(func() (*condition.Env, error) { return condition.NewEnv() })
-
-// DefaultEnv returns the condition environment used when none is given. It
-// is built once and shared; it is immutable.
-func DefaultEnv() (*condition.Env, error) { return defaultEnv() }
-
-var defaultRegistry = sync.OnceValue(action.DefaultRegistry)
-
-// Load decodes, validates and compiles a flow. Every problem is reported:
-// the error joins *LoadError values (see Problems), each naming its JSON
-// path and action. Problems that do not stop the flow from working, such as
-// disconnected actions, are returned by Flow.Warnings instead.
-func Load(data []byte, opts LoadOptions) (*Flow, error) {
-	if opts.Registry == nil {
-		opts.Registry = defaultRegistry()
-	}
-	if opts.Env == nil {
-		env, err := DefaultEnv()
-		if err != nil {
-			return nil, err
-		}
-		opts.Env = env
-	}
-	var def Definition
-	if err := decodeStrict(data, &def, ""); err != nil {
-		return nil, err
-	}
-	return compile(def, opts)
-}
-
-// LoadDefinition validates and compiles a definition built in Go.
-func LoadDefinition(def Definition, opts LoadOptions) (*Flow, error) {
-	data, err := json.Marshal(def)
-	if err != nil {
-		return nil, fmt.Errorf("engine: encoding definition: %w", err)
-	}
-	return Load(data, opts)
-}
-
 type loader struct {
-	opts LoadOptions
+	e    *Engine
 	f    *Flow
 	errs []error
 }
 
 func (l *loader) fail(path, act, msg string, err error) {
-	l.errs = append(l.errs, &LoadError{Path: path, Action: act, Msg: msg, Err: err})
+	l.errs = append(l.errs, &condition.Error{Path: path, Action: act, Msg: msg, Err: err})
 }
 
-func compile(def Definition, opts LoadOptions) (*Flow, error) {
-	l := &loader{opts: opts, f: &Flow{def: def, index: make(map[string]int, len(def.Actions))}}
+// add records the problems of err, whose paths are relative to base.
+func (l *loader) add(err error, base, act string) {
+	if err != nil {
+		l.errs = append(l.errs, condition.WithPath(err, base, act))
+	}
+}
+
+func (e *Engine) compile(def Definition) (*Flow, error) {
+	l := &loader{e: e, f: &Flow{engine: e, def: def, index: make(map[string]int, len(def.Actions))}}
 	f := l.f
 	l.checkHeader()
-	prov := &action.Provision{Env: opts.Env, Language: f.def.Language}
-	if err := f.def.Welcome.Message.Provision(prov, "welcome.message"); err != nil {
-		l.settingError("", "", err)
-	}
+	wp := &provisioner{l: l}
+	l.add(f.def.Welcome.Message.Compile(wp, "message"), "welcome", "")
 	f.def.Actions = append([]ActionDef(nil), def.Actions...)
 	for i := range f.def.Actions {
-		l.decodeAction(i, prov)
+		l.decodeAction(i)
 	}
 	l.loadConsent()
 	l.loadTargeting()
-	if len(l.errs) == 0 {
-		l.link()
-	}
-	if len(l.errs) == 0 {
+	// Linking needs every action decoded; it runs even after other
+	// problems, so that a dangling reference is reported with them. Graph
+	// checks only make sense on a flow whose references all resolve.
+	before := len(l.errs)
+	l.link()
+	if len(l.errs) == before && len(l.errs) == 0 {
 		l.checkGraph()
 	}
-	// Conservative: any mention in a branch, a template or the welcome
-	// message counts (templates live in the canonical settings).
-	for _, ad := range f.def.Actions {
-		hit := strings.Contains(string(ad.Settings), "available")
-		for _, b := range ad.Branches {
-			hit = hit || strings.Contains(b.If, "available")
-		}
-		f.usesAvailable = f.usesAvailable || hit
-	}
-	for _, b := range f.def.Welcome.Message {
-		f.usesAvailable = f.usesAvailable || strings.Contains(b.Text, "available")
-	}
 	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidFlow, errors.Join(l.errs...))
 	}
 	return f, nil
 }
@@ -123,18 +73,16 @@ func (l *loader) loadConsent() {
 			return
 		}
 		if err := p.Validate(); err != nil {
-			for _, e := range unjoin(err) {
-				var ce *consent.Error
-				if errors.As(e, &ce) {
-					l.fail("consent."+ce.Path, "", ce.Msg, e)
-				}
-			}
+			l.add(err, "consent", "")
 			return
 		}
 		canon, _ := json.Marshal(p)
 		l.f.def.Consent = canon
 	}
 	l.f.consent = p.Effective()
+	if l.f.consent.Communication && l.e.stores.Subscriptions == nil {
+		l.fail("consent.communication", "", "consent to communicate needs a subscriptions store (Stores.Subscriptions), which the engine was not given", builtin.ErrMissingPort)
+	}
 }
 
 // loadTargeting decodes and compiles the targeting and display sections.
@@ -144,8 +92,8 @@ func (l *loader) loadTargeting() {
 		spec := new(targeting.Spec)
 		if err := decodeStrict(raw, spec, "targeting"); err != nil {
 			l.errs = append(l.errs, err)
-		} else if rules, err := spec.Compile(); err != nil {
-			l.sectionErrors("targeting", err)
+		} else if rules, err := spec.Compile(l.e.schema); err != nil {
+			l.add(err, "targeting", "")
 		} else {
 			f.targeting = rules
 			f.def.Targeting, _ = json.Marshal(spec)
@@ -156,32 +104,12 @@ func (l *loader) loadTargeting() {
 		if err := decodeStrict(raw, d, "display"); err != nil {
 			l.errs = append(l.errs, err)
 		} else if err := d.Validate(); err != nil {
-			l.sectionErrors("display", err)
+			l.add(err, "display", "")
 		} else {
 			f.display = d
 			f.def.Display, _ = json.Marshal(d)
 		}
 	}
-}
-
-// sectionErrors records the *targeting.Error values of a section.
-func (l *loader) sectionErrors(section string, err error) {
-	for _, e := range unjoin(err) {
-		var te *targeting.Error
-		if errors.As(e, &te) {
-			l.fail(joinPath(section, te.Path), "", te.Msg, e)
-		} else {
-			l.fail(section, "", e.Error(), e)
-		}
-	}
-}
-
-// unjoin splits an errors.Join result.
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 func (l *loader) checkHeader() {
@@ -228,17 +156,7 @@ func (l *loader) checkHeader() {
 	}
 }
 
-// settingError records an error from an action's Provision step.
-func (l *loader) settingError(base, act string, err error) {
-	var se *action.SettingError
-	if errors.As(err, &se) {
-		l.fail(joinPath(base, se.Path), act, se.Err.Error(), se.Err)
-		return
-	}
-	l.fail(base, act, err.Error(), err)
-}
-
-func (l *loader) decodeAction(i int, prov *action.Provision) {
+func (l *loader) decodeAction(i int) {
 	f := l.f
 	ad := &f.def.Actions[i]
 	path := "actions[" + strconv.Itoa(i) + "]"
@@ -256,55 +174,272 @@ func (l *loader) decodeAction(i int, prov *action.Provision) {
 	}
 	n := &node{def: ad, next: -1, onFailure: -1}
 	f.nodes = append(f.nodes, n)
-	typ, ok := l.opts.Registry.Lookup(ad.Type)
+	for j, b := range ad.Branches {
+		bp := path + ".branches[" + strconv.Itoa(j) + "]"
+		c, err := l.e.env.Compile(b.If)
+		if err != nil {
+			for _, pe := range condition.Problems(err) {
+				pe.Err = fmt.Errorf("%w: %w", ErrCondition, pe.Err)
+			}
+			l.add(err, bp+".if", ad.Name)
+			continue
+		}
+		l.uses(c)
+		n.branches = append(n.branches, c)
+	}
+	typ, ok := l.e.types[ad.Type]
 	if !ok {
-		l.fail(path+".type", ad.Name, fmt.Sprintf("unknown action type %q (known: %s)", ad.Type, strings.Join(l.opts.Registry.Names(), ", ")), ErrUnknownActionType)
+		l.fail(path+".type", ad.Name, fmt.Sprintf("unknown action type %q (known: %s)", ad.Type, strings.Join(l.e.ActionTypes(), ", ")), ErrUnknownActionType)
 		return
 	}
-	n.typ = typ
 	n.act = typ.New()
 	settings := ad.Settings
 	if len(settings) == 0 || string(settings) == "null" {
 		settings = []byte("{}")
 	}
+	base := path + ".settings"
 	if reflect.ValueOf(n.act).Kind() != reflect.Pointer {
 		// A non-pointer action value cannot be decoded into: it has no settings.
 		if string(bytes.TrimSpace(settings)) != "{}" {
-			l.fail(path+".settings", ad.Name, fmt.Sprintf("action type %q takes no settings", ad.Type), nil)
+			l.fail(base, ad.Name, fmt.Sprintf("action type %q takes no settings", ad.Type), nil)
 			return
 		}
-	} else if err := decodeStrict(settings, n.act, path+".settings"); err != nil {
-		le := err.(*LoadError)
-		le.Action = ad.Name
-		l.errs = append(l.errs, le)
+	} else if err := decodeStrict(settings, n.act, base); err != nil {
+		err.(*condition.Error).Action = ad.Name
+		l.errs = append(l.errs, err)
 		return
 	}
-	if p, ok := n.act.(action.Provisioner); ok {
-		ap := *prov
-		ap.ActionName = ad.Name
-		if err := p.Provision(&ap); err != nil {
-			l.settingError(path+".settings", ad.Name, err)
-			return
-		}
+	p := &provisioner{l: l, n: n}
+	before := len(l.errs)
+	l.add(compileMessages(p, reflect.ValueOf(n.act), ""), base, ad.Name)
+	if pr, ok := n.act.(action.Provisioner); ok {
+		l.addProvision(callProvision(pr, p), path, ad.Name)
+	}
+	if len(l.errs) > before {
+		return
 	}
 	canon, err := json.Marshal(n.act)
 	if err != nil {
-		l.fail(path+".settings", ad.Name, "settings cannot be encoded: "+err.Error(), err)
+		l.fail(base, ad.Name, "settings cannot be encoded: "+err.Error(), err)
 		return
 	}
 	if string(canon) == "{}" {
 		canon = nil
 	}
 	ad.Settings = canon
-	for j, b := range ad.Branches {
-		bp := path + ".branches[" + strconv.Itoa(j) + "]"
-		c, err := l.opts.Env.Compile(b.If)
-		if err != nil {
-			l.fail(bp+".if", ad.Name, err.Error(), errors.Join(ErrCondition, err))
+}
+
+// addProvision records the problems Provision returned: paths are relative
+// to the settings, and a missing store or port is reported at the type.
+func (l *loader) addProvision(err error, path, act string) {
+	if err == nil {
+		return
+	}
+	probs := condition.Problems(err)
+	if len(probs) == 0 {
+		l.add(err, path+".settings", act)
+		return
+	}
+	for _, pe := range probs {
+		if pe.Path == "" && errors.Is(pe.Err, builtin.ErrMissingPort) {
+			c := *pe
+			c.Path, c.Action = path+".type", act
+			l.errs = append(l.errs, &c)
 			continue
 		}
-		n.branches = append(n.branches, c)
+		l.add(pe, path+".settings", act)
 	}
+}
+
+// callProvision runs an action's Provision, turning a panic into an error
+// so that a faulty action type cannot take the host down at load time.
+func callProvision(pr action.Provisioner, p *provisioner) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("provisioning panicked: %v", r)
+		}
+	}()
+	return pr.Provision(p)
+}
+
+// uses notes whether a compiled condition or template reads `available`,
+// so that turns of flows that never do need not ask for it.
+func (l *loader) uses(x interface{ Uses(string) bool }) {
+	if x.Uses("available") {
+		l.f.usesAvailable = true
+	}
+}
+
+// provisioner is the action.Provision of one action (n) or of the welcome
+// message (n nil). Paths are relative to the settings; the loader prefixes
+// them.
+type provisioner struct {
+	l *loader
+	n *node
+}
+
+var _ action.Provision = (*provisioner)(nil)
+
+func (p *provisioner) ActionName() string {
+	if p.n == nil {
+		return ""
+	}
+	return p.n.def.Name
+}
+
+func (p *provisioner) Language() string { return p.l.f.def.Language }
+
+func (p *provisioner) ActionNames() []string {
+	names := make([]string, 0, len(p.l.f.def.Actions))
+	for _, ad := range p.l.f.def.Actions {
+		if ad.Name != "" {
+			names = append(names, ad.Name)
+		}
+	}
+	return names
+}
+
+func (p *provisioner) Property(obj action.Object, name string) condition.PropertyDef {
+	return p.l.e.schema.Def(string(obj), name)
+}
+
+func (p *provisioner) Template(path, text string) (*condition.Template, error) {
+	t, err := p.l.e.env.CompileTemplate(text)
+	if err != nil {
+		return nil, condition.WithPath(err, path, "")
+	}
+	p.l.uses(t)
+	return t, nil
+}
+
+func (p *provisioner) Condition(path, expr string) (*condition.Condition, error) {
+	c, err := p.l.e.env.Compile(expr)
+	if err != nil {
+		return nil, condition.WithPath(err, path, "")
+	}
+	p.l.uses(c)
+	return c, nil
+}
+
+func (p *provisioner) Errorf(path, format string, args ...any) error {
+	cause := fmt.Errorf(format, args...)
+	e := &condition.Error{Path: path, Msg: cause.Error()}
+	if errors.Unwrap(cause) != nil {
+		e.Err = cause
+	}
+	return e
+}
+
+func (p *provisioner) Reference(path, actionName string) {
+	if p.n != nil {
+		p.n.refs = append(p.n.refs, settingRef{path: path, name: actionName})
+	}
+}
+
+func (p *provisioner) Waits() {
+	if p.n != nil {
+		p.n.waits = true
+	}
+}
+
+func (p *provisioner) ChoosesNext() { p.l.f.dynamic = true }
+
+func (p *provisioner) AcceptSignal(name string) {
+	if p.n != nil && !slices.Contains(p.n.signals, name) {
+		p.n.signals = append(p.n.signals, name)
+	}
+}
+
+// messagesType is the type whose values the loader compiles in settings.
+var messagesType = reflect.TypeFor[action.Messages]()
+
+// holdsMessages caches, per type, whether a value of it can hold Messages.
+var holdsMessages sync.Map // reflect.Type → bool
+
+// mayHoldMessages reports whether a value of type t can hold Messages in an
+// exported field, an element or a map value, at any depth.
+func mayHoldMessages(t reflect.Type) bool {
+	if v, ok := holdsMessages.Load(t); ok {
+		return v.(bool)
+	}
+	holdsMessages.Store(t, false) // a recursive type is settled by its other fields
+	found := false
+	switch t.Kind() {
+	case reflect.Slice:
+		found = t == messagesType || mayHoldMessages(t.Elem())
+	case reflect.Array, reflect.Pointer, reflect.Map:
+		found = mayHoldMessages(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField() && !found; i++ {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				found = mayHoldMessages(f.Type)
+			}
+		}
+	}
+	holdsMessages.Store(t, found)
+	return found
+}
+
+// compileMessages compiles every Messages value reachable from v through
+// exported fields (named as in JSON), elements and map values, so that no
+// message of an action's settings reaches a visitor as raw template text.
+// path is the JSON path of v relative to the settings.
+func compileMessages(p action.Provision, v reflect.Value, path string) error {
+	if !v.IsValid() || !mayHoldMessages(v.Type()) {
+		return nil
+	}
+	if v.Type() == messagesType {
+		return v.Interface().(action.Messages).Compile(p, path)
+	}
+	var errs []error
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			errs = append(errs, compileMessages(p, v.Elem(), path))
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			errs = append(errs, compileMessages(p, v.Index(i), path+"["+strconv.Itoa(i)+"]"))
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			errs = append(errs, compileMessages(p, v.MapIndex(k), joinPath(path, fmt.Sprint(k))))
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() && !f.Anonymous {
+				continue
+			}
+			name, embedded := jsonName(f)
+			if name == "-" {
+				continue
+			}
+			fp := path
+			if !embedded {
+				fp = joinPath(path, name)
+			}
+			errs = append(errs, compileMessages(p, v.Field(i), fp))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// jsonName returns a struct field's name in JSON, and whether it is an
+// embedded struct whose fields JSON flattens into the parent.
+func jsonName(f reflect.StructField) (string, bool) {
+	tag, hasTag := f.Tag.Lookup("json")
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "" && f.Anonymous && (f.Type.Kind() == reflect.Struct || f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct) {
+		return "", true
+	}
+	if !hasTag || name == "" {
+		name = f.Name
+	}
+	return name, false
 }
 
 // ref is an edge of the flow graph: a path in the JSON that names an action.
@@ -332,10 +467,8 @@ func (f *Flow) references() []ref {
 		for j, b := range n.def.Branches {
 			out = append(out, ref{i, p + ".branches[" + strconv.Itoa(j) + "].then", b.Then})
 		}
-		if r, ok := n.act.(action.Referrer); ok {
-			for _, x := range r.References() {
-				out = append(out, ref{i, joinPath(p+".settings", x.Path), x.Name})
-			}
+		for _, x := range n.refs {
+			out = append(out, ref{i, joinPath(p+".settings", x.path), x.name})
 		}
 	}
 	return out
@@ -388,12 +521,7 @@ func (f *Flow) edges(i int, refs []ref) []int {
 func (l *loader) checkGraph() {
 	f := l.f
 	refs := f.references()
-	dynamic := false
-	for _, n := range f.nodes {
-		if d, ok := n.act.(action.DynamicNext); ok && d.ChoosesNext() {
-			dynamic = true
-		}
-	}
+	dynamic := f.dynamic
 	reached := make([]bool, len(f.nodes))
 	stack := []int{0}
 	for _, r := range refs {
@@ -413,7 +541,7 @@ func (l *loader) checkGraph() {
 	if !dynamic {
 		for i, ok := range reached {
 			if !ok {
-				f.warnings = append(f.warnings, &LoadError{
+				f.warnings = append(f.warnings, &condition.Error{
 					Path: "actions[" + strconv.Itoa(i) + "]", Action: f.nodes[i].def.Name,
 					Msg: "disconnected action: nothing leads to it", Err: ErrUnreachable,
 				})
@@ -427,10 +555,7 @@ func (l *loader) checkGraph() {
 		black
 	)
 	color := make([]int, len(f.nodes))
-	waits := func(i int) bool {
-		b, ok := f.nodes[i].act.(action.Blocker)
-		return ok && b.AlwaysWaits()
-	}
+	waits := func(i int) bool { return f.nodes[i].waits }
 	var path []int
 	var visit func(i int) bool
 	visit = func(i int) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/examples/templates"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
@@ -68,15 +69,15 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := engine.Load([]byte(tt.flow), engine.LoadOptions{})
+			f, err := loadFlow([]byte(tt.flow))
 			require.Error(t, err)
 			assert.Nil(t, f)
 			assert.ErrorIs(t, err, engine.ErrInvalidFlow)
-			var le *engine.LoadError
+			var le *condition.Error
 			require.ErrorAs(t, err, &le, "%v", err)
 			if tt.path != "" {
 				paths := []string{}
-				for _, p := range engine.Problems(err) {
+				for _, p := range condition.Problems(err) {
 					paths = append(paths, p.Path)
 				}
 				assert.Contains(t, paths, tt.path, "%v", err)
@@ -95,16 +96,16 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
-	_, err := engine.Load(flowWith(`[
+	_, err := loadFlow(flowWith(`[
 		{"name":"a","type":"nope"},
 		{"name":"a","type":"send_message","settings":{"message":["x"]}},
-		{"name":"c","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"1","then":"c"}]}]`), engine.LoadOptions{})
+		{"name":"c","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"1","then":"c"}]}]`))
 	require.Error(t, err)
-	assert.Len(t, engine.Problems(err), 3, "%v", err)
+	assert.Len(t, condition.Problems(err), 3, "%v", err)
 }
 
 func TestConditionErrorHasPosition(t *testing.T) {
-	_, err := engine.Load(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"answer == \"x\" && contact.age >","then":"a"}]}]`), engine.LoadOptions{})
+	_, err := loadFlow(flowWith(`[{"name":"a","type":"ask_question","settings":{"message":["x"]},"branches":[{"if":"answer == \"x\" && contact.age >","then":"a"}]}]`))
 	var ce *condition.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, 1, ce.Line)
@@ -112,9 +113,9 @@ func TestConditionErrorHasPosition(t *testing.T) {
 }
 
 func TestDisconnectedActionsAreWarnings(t *testing.T) {
-	f, err := engine.Load(flowWith(`[
+	f, err := loadFlow(flowWith(`[
 		{"name":"a","type":"send_message","settings":{"message":["x"]},"end":true},
-		{"name":"orphan","type":"send_message","settings":{"message":["y"]}}]`), engine.LoadOptions{})
+		{"name":"orphan","type":"send_message","settings":{"message":["y"]}}]`))
 	require.NoError(t, err)
 	w := f.Warnings()
 	require.Len(t, w, 1)
@@ -123,7 +124,7 @@ func TestDisconnectedActionsAreWarnings(t *testing.T) {
 }
 
 func TestFindAndReferences(t *testing.T) {
-	f, err := engine.Load(mustTemplate(t, "qualify-leads"), engine.LoadOptions{})
+	f, err := loadFlow(mustTemplate(t, "qualify-leads"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ask_name", "ask_email", "ask_size"}, f.FindActions("ASK"))
 	assert.Equal(t, []string{"actions[1].onFailure"}, f.ReferencesTo("no_email"))
@@ -133,11 +134,11 @@ func TestFindAndReferences(t *testing.T) {
 func TestMarshalIsStable(t *testing.T) {
 	for _, name := range templates.Names() {
 		t.Run(name, func(t *testing.T) {
-			f1, err := engine.Load(mustTemplate(t, name), engine.LoadOptions{})
+			f1, err := loadFlow(mustTemplate(t, name))
 			require.NoError(t, err)
 			b1, err := json.Marshal(f1)
 			require.NoError(t, err)
-			f2, err := engine.Load(b1, engine.LoadOptions{})
+			f2, err := loadFlow(b1)
 			require.NoError(t, err)
 			b2, err := json.Marshal(f2)
 			require.NoError(t, err)
@@ -147,30 +148,60 @@ func TestMarshalIsStable(t *testing.T) {
 	}
 }
 
-// countAction is a host-defined action type.
+// countAction is a host-defined action type. Its messages sit at several
+// depths of its settings, none of which it compiles itself.
 type countAction struct {
-	By int `json:"by"`
+	By      int             `json:"by"`
+	Message action.Messages `json:"message"`
+	Extra   struct {
+		Notes []action.Messages `json:"notes"`
+	} `json:"extra"`
+	Named map[string]*countReply `json:"named"`
+}
+
+type countReply struct {
+	Text action.Messages `json:"text"`
 }
 
 func (a *countAction) Run(_ context.Context, t action.Turn) (action.Result, error) {
-	t.SayText(fmt.Sprintf("counted %d", a.By))
+	t.Say(a.Message)
+	for _, n := range a.Extra.Notes {
+		t.Say(n)
+	}
+	if r := a.Named["x"]; r != nil {
+		t.Say(r.Text)
+	}
+	t.Say(action.Messages{{Text: fmt.Sprintf("counted %d {{ answer }}", a.By)}}) // built at run time: said as is
 	return action.Result{Status: action.Done}, nil
 }
 
 func TestHostActionTypes(t *testing.T) {
-	reg, err := action.DefaultRegistry().With(action.Type{Name: "count", New: func() action.Action { return new(countAction) }})
-	require.NoError(t, err)
-	flow := flowWith(`[{"name":"c","type":"count","settings":{"by":3}}]`)
-	_, err = engine.Load(flow, engine.LoadOptions{})
-	assert.ErrorIs(t, err, engine.ErrUnknownActionType, "not in the default registry")
-	f, err := engine.Load(flow, engine.LoadOptions{Registry: reg})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"c"}, f.ActionNames())
-	_, err = engine.Load(flowWith(`[{"name":"c","type":"count","settings":{"by":"x"}}]`), engine.LoadOptions{Registry: reg})
-	assert.ErrorContains(t, err, "actions[0].settings.by")
+	count := action.Type{Name: "count", New: func() action.Action { return new(countAction) }}
+	flow := flowWith(`[{"name":"c","type":"count","settings":{"by":3,
+		"message":["Hi {{ answers.welcome | default(\"there\") }}"],
+		"extra":{"notes":[["note {{ 1 + 1 }}"]]},
+		"named":{"x":{"text":["named {{ \"x\" }}"]}}}}]`)
+	_, err := loadFlow(flow)
+	assert.ErrorIs(t, err, engine.ErrUnknownActionType, "not a built-in type")
 
-	_, err = action.DefaultRegistry().With(action.Type{Name: "send_message", New: func() action.Action { return new(countAction) }})
-	assert.Error(t, err, "a host type cannot replace a built-in")
+	h := enginetest.NewWith(t, engine.Config{Actions: []action.Type{count}}, flow)
+	assert.Equal(t, []string{"c"}, h.Flow.ActionNames())
+	h.Start("c1").Says("hi").ExpectBot("Hi there", "note 2", "named x", "counted 3 {{ answer }}")
+
+	e, err := engine.New(withMemory(engine.Config{Actions: []action.Type{count}}))
+	require.NoError(t, err)
+	_, err = e.Load(flowWith(`[{"name":"c","type":"count","settings":{"by":"x"}}]`))
+	assert.ErrorContains(t, err, "actions[0].settings.by")
+	_, err = e.Load(flowWith(`[{"name":"c","type":"count","settings":{"extra":{"notes":[["ok"],["{{ nope }}"]]}}}]`))
+	probs := condition.Problems(err)
+	if assert.Len(t, probs, 1, "%v", err) {
+		assert.Equal(t, "actions[0].settings.extra.notes[1][0]", probs[0].Path)
+		assert.Equal(t, "c", probs[0].Action)
+		assert.ErrorIs(t, probs[0], condition.ErrType)
+	}
+
+	_, err = engine.New(withMemory(engine.Config{Actions: []action.Type{{Name: "send_message", New: count.New}}}))
+	assert.ErrorIs(t, err, engine.ErrInvalidConfig, "a host type cannot replace a built-in")
 }
 
 func mustTemplate(t testing.TB, name string) []byte {
@@ -223,17 +254,17 @@ func TestTargetingAndDisplaySections(t *testing.T) {
 		"targeting":{"pageRules":[{"operator":"begins_with","value":"/pricing"}],"exclusionRules":[{"type":"device","operator":"is","value":"mobile"}]},
 		"display":{"desktopBehavior":"open_chat","triggers":{"timeOnPageSeconds":20}},
 		"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`
-	f, err := engine.Load([]byte(ok), engine.LoadOptions{})
+	f, err := loadFlow([]byte(ok))
 	require.NoError(t, err)
 	require.NotNil(t, f.Targeting())
 	require.NotNil(t, f.Display())
 	assert.Equal(t, 20, f.Display().Triggers.TimeOnPageSeconds)
 
 	bad := strings.NewReplacer(`"value":"/pricing"`, `"value":"(unclosed"`, `"begins_with"`, `"matches_regex"`).Replace(ok)
-	_, err = engine.Load([]byte(bad), engine.LoadOptions{})
+	_, err = loadFlow([]byte(bad))
 	require.Error(t, err)
-	assert.Equal(t, "targeting.pageRules[0].value", engine.Problems(err)[0].Path, "%v", err)
+	assert.Equal(t, "targeting.pageRules[0].value", condition.Problems(err)[0].Path, "%v", err)
 
-	_, err = engine.Load([]byte(strings.Replace(ok, `"pageRules"`, `"pageRulez"`, 1)), engine.LoadOptions{})
+	_, err = loadFlow([]byte(strings.Replace(ok, `"pageRules"`, `"pageRulez"`, 1)))
 	assert.ErrorContains(t, err, "targeting.pageRulez")
 }

@@ -2,9 +2,6 @@ package engine
 
 import "github.com/chatflow/chatflow/action"
 
-// Event is something that happened during a turn (see action.Event).
-type Event = action.Event
-
 // Reply is what the engine returns from a turn: what the bot says, what it
 // waits for, what happened, and where the conversation stands.
 type Reply struct {
@@ -26,12 +23,32 @@ type Reply struct {
 	// Handoff says where the conversation went when Status is StatusHandedOff.
 	Handoff *action.Handoff `json:"handoff,omitempty"`
 	// Consent lists the consent texts the host shows (set by Start, and
-	// with ErrConsentRequired).
+	// with OutcomeConsentRequired).
 	Consent *ConsentPrompt `json:"consent,omitempty"`
-	// Duplicate is true when the message had been processed before; the
-	// reply then carries no messages.
-	Duplicate bool `json:"duplicate,omitempty"`
+	// Outcome says what became of the input.
+	Outcome Outcome `json:"outcome"`
 }
+
+// Outcome says what became of an input: the normal outcomes of a
+// conversation, which are not errors.
+type Outcome string
+
+// The outcomes.
+const (
+	// OutcomeProcessed: the bot handled the input; the reply says what
+	// it answers.
+	OutcomeProcessed Outcome = "processed"
+	// OutcomeDuplicate: the message ID was processed before; nothing
+	// changed and the reply carries no messages.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomeConversationOver: the bot part of the conversation is over
+	// (Reply.Status says how); the host routes the message to its inbox.
+	OutcomeConversationOver Outcome = "conversation_over"
+	// OutcomeConsentRequired: the message was not processed because the
+	// visitor has not (or no longer) agreed to the processing of their
+	// data; Reply.Consent holds the text to show.
+	OutcomeConsentRequired Outcome = "consent_required"
+)
 
 // Texts returns the text of each message, a convenience for tests and
 // simple hosts.

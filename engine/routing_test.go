@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
@@ -24,10 +26,9 @@ import (
 )
 
 // routingHarness runs flow with the routing actions and the given ports.
-func routingHarness(t testing.TB, flow string, dir availability.Directory, agents action.Agents) *enginetest.Harness {
+func routingHarness(t testing.TB, flow string, dir availability.Directory, agents builtin.Agents) *enginetest.Harness {
 	t.Helper()
-	return enginetest.New(t, []byte(flow),
-		enginetest.WithPorts(&action.Ports{Directory: dir, Agents: agents}))
+	return enginetest.NewWith(t, (&testPorts{Directory: dir, Agents: agents}).config(), []byte(flow))
 }
 
 // routingFlow is a flow whose welcome leads to one routing action.
@@ -66,12 +67,12 @@ func TestSendToTeamNobody(t *testing.T) {
 	c := h.Start("c1").Says("I need help").
 		ExpectBot("Thanks! Someone will pick this up soon.").
 		ExpectStatus(engine.StatusHandedOff).
-		ExpectEvent(action.EventRouted, "route").
-		ExpectEvent(action.EventHandedOff, "route")
-	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Note: action.RoutedUnassigned}, c.Reply().Handoff)
+		ExpectEvent(builtin.EventRouted, "route").
+		ExpectEvent(engine.EventHandedOff, "route")
+	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Outcome: string(builtin.RoutedUnassigned)}, c.Reply().Handoff)
 
 	c.Says("hello?").
-		ExpectError(engine.ErrConversationOver).
+		ExpectOutcome(engine.OutcomeConversationOver).
 		ExpectStatus(engine.StatusHandedOff)
 	assert.Empty(t, c.Reply().Messages)
 
@@ -94,43 +95,43 @@ func TestSendToTeamUsersAndTeams(t *testing.T) {
 			name: "a selected user is available", assign: `"userIds":["ann","bob"]`,
 			statuses: map[string]availability.Status{"ann": W, "bob": A},
 			bot:      "Connecting you with the team.",
-			handoff:  action.Handoff{UserIDs: []string{"bob"}, Note: action.RoutedAvailable},
+			handoff:  action.Handoff{UserIDs: []string{"bob"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "all available users are candidates", assign: `"userIds":["ann","bob"]`,
 			statuses: map[string]availability.Status{"ann": A, "bob": A},
 			bot:      "Connecting you with the team.",
-			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Note: action.RoutedAvailable},
+			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "a member of a selected team is available", assign: `"userIds":["ann"],"teamIds":["support"]`,
 			statuses: map[string]availability.Status{"ann": W, "carl": O, "dana": A},
 			bot:      "Connecting you with the team.",
-			handoff:  action.Handoff{UserIDs: []string{"dana"}, TeamIDs: []string{"support"}, Note: action.RoutedAvailable},
+			handoff:  action.Handoff{UserIDs: []string{"dana"}, TeamIDs: []string{"support"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "all away", assign: `"userIds":["ann","bob"]`,
 			statuses: map[string]availability.Status{"ann": W, "bob": O},
 			bot:      "We're away right now; we'll email you.",
-			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Note: action.RoutedAway},
+			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Outcome: string(builtin.RoutedAway)},
 		},
 		{
 			name: "all offline", assign: `"teamIds":["support"]`,
 			statuses: map[string]availability.Status{"carl": O, "dana": O},
 			bot:      "We're away right now; we'll email you.",
-			handoff:  action.Handoff{TeamIDs: []string{"support"}, Note: action.RoutedOffline},
+			handoff:  action.Handoff{TeamIDs: []string{"support"}, Outcome: string(builtin.RoutedOffline)},
 		},
 		{
 			name: "at capacity", assign: `"userIds":["ann","bob"]`,
 			statuses: map[string]availability.Status{"ann": W, "bob": C},
 			bot:      "Everyone is busy; you're next in line.",
-			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Note: action.RoutedAtCapacity},
+			handoff:  action.Handoff{UserIDs: []string{"ann", "bob"}, Outcome: string(builtin.RoutedAtCapacity)},
 		},
 		{
 			name: "a team member the directory does not know is offline", assign: `"teamIds":["support"]`,
 			statuses: map[string]availability.Status{"carl": W},
 			bot:      "We're away right now; we'll email you.",
-			handoff:  action.Handoff{TeamIDs: []string{"support"}, Note: action.RoutedAway},
+			handoff:  action.Handoff{TeamIDs: []string{"support"}, Outcome: string(builtin.RoutedAway)},
 		},
 	}
 	for _, tt := range tests {
@@ -140,13 +141,13 @@ func TestSendToTeamUsersAndTeams(t *testing.T) {
 			c := h.Start("c1").Says("I need help").
 				ExpectBot(tt.bot).
 				ExpectStatus(engine.StatusHandedOff).
-				ExpectNoEvent(action.EventOwnerNotified)
+				ExpectNoEvent(builtin.EventOwnerNotified)
 			want := tt.handoff
 			want.Kind = action.HandoffTeam
 			assert.Equal(t, &want, c.Reply().Handoff)
 			assert.True(t, slices.ContainsFunc(c.Reply().Events, func(e action.Event) bool {
-				return e.Type == action.EventRouted && e.Value == want.Note
-			}), "routed event with value %q in %+v", want.Note, c.Reply().Events)
+				return e.Type == builtin.EventRouted && e.Value == want.Outcome
+			}), "routed event with value %q in %+v", want.Outcome, c.Reply().Events)
 		})
 	}
 }
@@ -155,7 +156,7 @@ func TestSendToTeamAtCapacityFallsBackToAwayMessage(t *testing.T) {
 	dir := directory(map[string]availability.Status{"bob": availability.AtCapacity}, nil)
 	h := routingHarness(t, routingFlow("send_to_team_member", `{"assign":"users_and_teams","userIds":["bob"],"awayMessage":["Away."]}`), dir, nil)
 	c := h.Start("c1").Says("help").ExpectBot("Away.")
-	assert.Equal(t, action.RoutedAtCapacity, c.Reply().Handoff.Note)
+	assert.Equal(t, string(builtin.RoutedAtCapacity), c.Reply().Handoff.Outcome)
 }
 
 func TestSendToTeamHandoffIsTheHostsToKeep(t *testing.T) {
@@ -204,10 +205,10 @@ func TestSendToTeamOfficeHours(t *testing.T) {
 		require.NotNil(t, hand, tt.name)
 		if tt.open {
 			assert.Equal(t, []string{"Connecting you with the team."}, c.Reply().Texts(), tt.name)
-			assert.Equal(t, action.RoutedAvailable, hand.Note, tt.name)
+			assert.Equal(t, string(builtin.RoutedAvailable), hand.Outcome, tt.name)
 		} else {
 			assert.Equal(t, []string{"We're away right now; we'll email you."}, c.Reply().Texts(), tt.name)
-			assert.Equal(t, action.RoutedClosed, hand.Note, tt.name)
+			assert.Equal(t, string(builtin.RoutedClosed), hand.Outcome, tt.name)
 			assert.Equal(t, []string{"bob"}, hand.UserIDs, "%s: the assignment is kept for when office hours open", tt.name)
 		}
 	}
@@ -218,7 +219,7 @@ func TestSendToTeamNobodyOutsideOfficeHours(t *testing.T) {
 	h.Start("open").Says("help").ExpectBot("Thanks! Someone will pick this up soon.")
 	h.Clock.Advance(8 * time.Hour)
 	c := h.Start("closed").Says("help").ExpectBot("We're away right now; we'll email you.")
-	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Note: action.RoutedClosed}, c.Reply().Handoff)
+	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Outcome: string(builtin.RoutedClosed)}, c.Reply().Handoff)
 	assert.Contains(t, c.Reply().Events[len(c.Reply().Events)-1].Reason, "open again at 2026-03-06T22:00:00+01:00",
 		"the reason says when office hours open again (Wednesday 4 March is closed)")
 }
@@ -239,39 +240,39 @@ func TestSendToTeamContactOwner(t *testing.T) {
 	}{
 		{
 			name: "owner available", flow: owner, contact: store.Properties{"hubspot_owner_id": "ann"}, owner: A,
-			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"ann"}, Note: action.RoutedAvailable},
+			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"ann"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "owner away", flow: owner, contact: store.Properties{"hubspot_owner_id": "ann"}, owner: W,
-			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Note: action.RoutedAway}, notified: true,
+			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Outcome: string(builtin.RoutedAway)}, notified: true,
 		},
 		{
 			name: "owner offline", flow: owner, contact: store.Properties{"hubspot_owner_id": "ann"}, owner: O,
-			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Note: action.RoutedOffline}, notified: true,
+			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Outcome: string(builtin.RoutedOffline)}, notified: true,
 		},
 		{
 			name: "owner at capacity", flow: owner, contact: store.Properties{"hubspot_owner_id": "ann"}, owner: C,
-			bot: "Everyone is busy; you're next in line.", handoff: action.Handoff{UserIDs: []string{"ann"}, Note: action.RoutedAtCapacity},
+			bot: "Everyone is busy; you're next in line.", handoff: action.Handoff{UserIDs: []string{"ann"}, Outcome: string(builtin.RoutedAtCapacity)},
 		},
 		{
 			name: "owner available outside office hours", flow: owner, contact: store.Properties{"hubspot_owner_id": "ann"}, owner: A, later: 8 * time.Hour,
-			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Note: action.RoutedClosed}, notified: true,
+			bot: "We're away right now; we'll email you.", handoff: action.Handoff{UserIDs: []string{"ann"}, Outcome: string(builtin.RoutedClosed)}, notified: true,
 		},
 		{
 			name: "no owner: fallback user", flow: owner, contact: store.Properties{"firstname": "Ada"},
-			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Note: action.RoutedAvailable},
+			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "unknown visitor: fallback user", flow: owner,
-			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Note: action.RoutedAvailable},
+			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "owner not in the directory: fallback user", flow: owner, contact: store.Properties{"hubspot_owner_id": "ghost"},
-			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Note: action.RoutedAvailable},
+			bot: "Connecting you with the team.", handoff: action.Handoff{UserIDs: []string{"fred"}, Outcome: string(builtin.RoutedAvailable)},
 		},
 		{
 			name: "no owner and no fallback user: unassigned", flow: `{"assign":"contact_owner",` + teamMessages + `}`, contact: store.Properties{},
-			bot: "Thanks! Someone will pick this up soon.", handoff: action.Handoff{Unassigned: true, Note: action.RoutedUnassigned},
+			bot: "Thanks! Someone will pick this up soon.", handoff: action.Handoff{Unassigned: true, Outcome: string(builtin.RoutedUnassigned)},
 		},
 	}
 	for _, tt := range tests {
@@ -281,7 +282,7 @@ func TestSendToTeamContactOwner(t *testing.T) {
 			h.Clock.Advance(tt.later)
 			req := engine.StartRequest{ConversationID: "c1"}
 			if tt.contact != nil {
-				ct, err := h.Contacts.CreateContact(ctx, tt.contact)
+				ct, err := h.Stores.Contacts.CreateContact(ctx, tt.contact)
 				require.NoError(t, err)
 				req.ContactID = ct.ID
 			}
@@ -289,7 +290,7 @@ func TestSendToTeamContactOwner(t *testing.T) {
 			want := tt.handoff
 			want.Kind = action.HandoffTeam
 			assert.Equal(t, &want, c.Reply().Handoff)
-			i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == action.EventOwnerNotified })
+			i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == builtin.EventOwnerNotified })
 			if assert.Equal(t, tt.notified, i >= 0, "owner_notified event") && tt.notified {
 				assert.Equal(t, "ann", c.Reply().Events[i].Value)
 				assert.Equal(t, "route", c.Reply().Events[i].Action)
@@ -312,7 +313,7 @@ func TestSendToTeamUnknownUserOrTeamFails(t *testing.T) {
 		c := h.Start("c1").Says("help").
 			ExpectBot("We could not reach the team.").
 			ExpectStatus(engine.StatusFinished)
-		i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == action.EventActionFailed })
+		i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == engine.EventActionFailed })
 		require.GreaterOrEqual(t, i, 0)
 		assert.Equal(t, tt.reason, c.Reply().Events[i].Reason)
 		assert.Nil(t, c.Reply().Handoff)
@@ -322,12 +323,12 @@ func TestSendToTeamUnknownUserOrTeamFails(t *testing.T) {
 	h := routingHarness(t, routingFlow("send_to_team_member", `{"assign":"users_and_teams","userIds":["ghost"],`+teamMessages+`}`), dir, nil)
 	h.Start("c1").Says("help").
 		ExpectBot("Sorry, something went wrong.").
-		ExpectEvent(action.EventGeneralError).
+		ExpectEvent(engine.EventGeneralError).
 		ExpectStatus(engine.StatusEnded)
 
 	// An unknown fallback user fails too.
 	h = routingHarness(t, routingFlow("send_to_team_member", `{"assign":"contact_owner","fallbackUserId":"ghost"}`), dir, nil)
-	h.Start("c1").Says("help").ExpectEvent(action.EventActionFailed, "route").ExpectStatus(engine.StatusEnded)
+	h.Start("c1").Says("help").ExpectEvent(engine.EventActionFailed, "route").ExpectStatus(engine.StatusEnded)
 }
 
 // brokenDirectory fails every status lookup.
@@ -341,7 +342,7 @@ func TestSendToTeamDirectoryFailure(t *testing.T) {
 	dir := brokenDirectory{availability.NewMemory()}
 	h := routingHarness(t, routingFlow("send_to_team_member", `{"assign":"users_and_teams","userIds":["ann"]}`), dir, nil)
 	c := h.Start("c1").Says("help").ExpectStatus(engine.StatusEnded)
-	i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == action.EventActionFailed })
+	i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == engine.EventActionFailed })
 	require.GreaterOrEqual(t, i, 0)
 	assert.Contains(t, c.Reply().Events[i].Reason, "directory unreachable")
 }
@@ -359,9 +360,9 @@ func TestSendToTeamGolden(t *testing.T) {
 	c := h.Start("c1").Clicks("support").Says("Ada").ExpectStatus(engine.StatusHandedOff)
 	handoff := handoffSummary(t, c.Reply())
 	c.Says("Are you there?").
-		ExpectError(engine.ErrConversationOver).
+		ExpectOutcome(engine.OutcomeConversationOver).
 		ExpectStatus(engine.StatusHandedOff)
-	enginetest.Golden(t, filepath.Join("testdata", "routing-team-available.golden"), []byte(c.Transcript()+handoff))
+	golden(t, filepath.Join("testdata", "routing-team-available.golden"), []byte(c.Transcript()+handoff))
 }
 
 // handoffSummary describes a reply's handoff and events for golden files.
@@ -401,14 +402,18 @@ func TestSendToAgentModes(t *testing.T) {
 			h := routingHarness(t, flow, nil, memory.NewAgents(true))
 			c := h.Start("c1").Says("hello").ExpectBot("What is it about?").Says("pricing").
 				ExpectStatus(engine.StatusHandedOff).
-				ExpectNoEvent(action.EventAgentUnavailable).
-				ExpectEvent(action.EventHandedOff, "agent")
+				ExpectNoEvent(builtin.EventAgentUnavailable).
+				ExpectEvent(engine.EventHandedOff, "agent")
 			assert.Equal(t, tt.bot, nilIfEmpty(c.Reply().Texts()))
-			assert.Equal(t, &action.Handoff{Kind: action.HandoffAgent, Note: tt.note}, c.Reply().Handoff)
+			want := &action.Handoff{Kind: action.HandoffAgent, Outcome: tt.mode}
+			if tt.mode == string(builtin.AnswerInContext) {
+				want.Instructions = tt.note
+			}
+			assert.Equal(t, want, c.Reply().Handoff)
 			assert.True(t, slices.ContainsFunc(c.Reply().Events, func(e action.Event) bool {
-				return e.Type == action.EventRouted && e.Value == tt.mode
+				return e.Type == builtin.EventRouted && e.Value == tt.mode
 			}))
-			c.Says("and?").ExpectError(engine.ErrConversationOver).ExpectStatus(engine.StatusHandedOff)
+			c.Says("and?").ExpectOutcome(engine.OutcomeConversationOver).ExpectStatus(engine.StatusHandedOff)
 
 			// The session keeps no transcript for the agent.
 			s, err := h.Engine.Session(context.Background(), "c1")
@@ -434,13 +439,13 @@ func TestSendToAgentUnavailableFallsBackToPeople(t *testing.T) {
 
 	c := h.Start("c1").Says("help").
 		ExpectBot("Connecting you with the team.").
-		ExpectEvent(action.EventAgentUnavailable, "route").
+		ExpectEvent(builtin.EventAgentUnavailable, "route").
 		ExpectStatus(engine.StatusHandedOff)
-	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"bob"}, Note: action.RoutedAvailable}, c.Reply().Handoff)
+	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"bob"}, Outcome: string(builtin.RoutedAvailable)}, c.Reply().Handoff)
 
 	agents.SetErr(errors.New("agent service down"))
 	c = h.Start("c2").Says("help").ExpectBot("Connecting you with the team.")
-	i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == action.EventAgentUnavailable })
+	i := slices.IndexFunc(c.Reply().Events, func(e action.Event) bool { return e.Type == builtin.EventAgentUnavailable })
 	require.GreaterOrEqual(t, i, 0)
 	assert.Contains(t, c.Reply().Events[i].Reason, "agent service down")
 
@@ -451,8 +456,8 @@ func TestSendToAgentUnavailableFallsBackToPeople(t *testing.T) {
 
 	// The default fallback assigns nobody.
 	h = routingHarness(t, routingFlow("send_to_agent", `{"mode":"answer_last_question"}`), nil, memory.NewAgents(false))
-	c = h.Start("c1").Says("help").ExpectEvent(action.EventAgentUnavailable)
-	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Note: action.RoutedUnassigned}, c.Reply().Handoff)
+	c = h.Start("c1").Says("help").ExpectEvent(builtin.EventAgentUnavailable)
+	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, Unassigned: true, Outcome: string(builtin.RoutedUnassigned)}, c.Reply().Handoff)
 
 	// The fallback can be the contact owner.
 	h = routingHarness(t, routingFlow("send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"assign":"contact_owner","fallbackUserId":"bob"}}`),
@@ -470,9 +475,9 @@ func TestSendToAgentRespectsOfficeHours(t *testing.T) {
 
 	h.Clock.Advance(8 * time.Hour) // Monday 18:00 in Amsterdam
 	c = h.Start("closed").Says("help").
-		ExpectEvent(action.EventAgentUnavailable, "route").
+		ExpectEvent(builtin.EventAgentUnavailable, "route").
 		ExpectBot("We're away right now; we'll email you.")
-	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"bob"}, Note: action.RoutedClosed}, c.Reply().Handoff,
+	assert.Equal(t, &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"bob"}, Outcome: string(builtin.RoutedClosed)}, c.Reply().Handoff,
 		"the fallback to people respects the office hours too")
 
 	// Without respectOfficeHours the agent works around the clock; the
@@ -480,7 +485,7 @@ func TestSendToAgentRespectsOfficeHours(t *testing.T) {
 	h = routingHarness(t, routingFlow("send_to_agent",
 		`{"mode":"answer_last_question","officeHours":`+officeHours+`,`+agentFallback+`}`), dir, memory.NewAgents(true))
 	h.Clock.Advance(8 * time.Hour)
-	c = h.Start("closed").Says("help").ExpectNoEvent(action.EventAgentUnavailable)
+	c = h.Start("closed").Says("help").ExpectNoEvent(builtin.EventAgentUnavailable)
 	assert.Equal(t, action.HandoffAgent, c.Reply().Handoff.Kind)
 }
 
@@ -500,8 +505,8 @@ func TestSendToAgentGolden(t *testing.T) {
 	h.Clock.Advance(8 * time.Hour)
 	night := h.Start("night").Says("hi").Clicks("billing").ExpectStatus(engine.StatusHandedOff)
 	nightHandoff := handoffSummary(t, night.Reply())
-	night.Says("hello?").ExpectError(engine.ErrConversationOver)
-	enginetest.Golden(t, filepath.Join("testdata", "routing-agent.golden"), []byte(
+	night.Says("hello?").ExpectOutcome(engine.OutcomeConversationOver)
+	golden(t, filepath.Join("testdata", "routing-agent.golden"), []byte(
 		"== within office hours: the agent takes over\n"+day.Transcript()+dayHandoff+
 			"== outside office hours: the fallback team is away\n"+night.Transcript()+nightHandoff))
 }
@@ -535,12 +540,12 @@ func TestRoutingSettingsErrors(t *testing.T) {
 		{"send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"assign":"users_and_teams","userIds":[" "]}}`, "ifUnavailable.userIds[0]"},
 		{"send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"unassignedMessage":[{"type":"image"}]}}`, "ifUnavailable.unassignedMessage[0].url"},
 	}
-	ports := &action.Ports{Directory: availability.NewMemory(), Agents: memory.NewAgents(true)}
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Ports: ports})
+	ports := &testPorts{Directory: availability.NewMemory(), Agents: memory.NewAgents(true)}
+	e, err := engine.New(withMemory(ports.config()))
 	require.NoError(t, err)
 	for _, tt := range tests {
 		_, err := e.Load([]byte(routingFlow(tt.typ, tt.settings)))
-		var le *engine.LoadError
+		var le *condition.Error
 		if assert.ErrorAs(t, err, &le, tt.settings) {
 			assert.Equal(t, "actions[0].settings."+tt.path, le.Path, "%s: %v", tt.settings, err)
 			assert.ErrorIs(t, err, engine.ErrInvalidFlow)
@@ -553,26 +558,28 @@ func TestRoutingSettingsErrors(t *testing.T) {
 }
 
 func TestRoutingPorts(t *testing.T) {
-	reg := action.DefaultRegistry()
-	load := func(ports *action.Ports, typ, settings string) error {
-		e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), ConsentRecords: memory.NewConsentRecords(), Registry: reg, Ports: ports})
+	load := func(ports *testPorts, typ, settings string) error {
+		if ports == nil {
+			ports = &testPorts{}
+		}
+		e, err := engine.New(withMemory(ports.config()))
 		require.NoError(t, err)
 		_, err = e.Load([]byte(routingFlow(typ, settings)))
 		return err
 	}
-	dirOnly := &action.Ports{Directory: availability.NewMemory()}
-	agentsOnly := &action.Ports{Agents: memory.NewAgents(true)}
+	dirOnly := &testPorts{Directory: availability.NewMemory()}
+	agentsOnly := &testPorts{Agents: memory.NewAgents(true)}
 
 	assert.NoError(t, load(nil, "send_to_team_member", `{"assign":"nobody","officeHours":`+officeHours+`}`))
-	assert.ErrorIs(t, load(nil, "send_to_team_member", `{"assign":"users_and_teams","userIds":["ann"]}`), engine.ErrMissingPort)
-	assert.ErrorIs(t, load(nil, "send_to_team_member", `{"assign":"contact_owner"}`), engine.ErrMissingPort)
+	assert.ErrorIs(t, load(nil, "send_to_team_member", `{"assign":"users_and_teams","userIds":["ann"]}`), builtin.ErrMissingPort)
+	assert.ErrorIs(t, load(nil, "send_to_team_member", `{"assign":"contact_owner"}`), builtin.ErrMissingPort)
 	assert.NoError(t, load(dirOnly, "send_to_team_member", `{"assign":"contact_owner"}`))
 
-	assert.ErrorIs(t, load(dirOnly, "send_to_agent", `{"mode":"answer_last_question"}`), engine.ErrMissingPort)
+	assert.ErrorIs(t, load(dirOnly, "send_to_agent", `{"mode":"answer_last_question"}`), builtin.ErrMissingPort)
 	assert.NoError(t, load(agentsOnly, "send_to_agent", `{"mode":"answer_last_question"}`))
 	err := load(agentsOnly, "send_to_agent", `{"mode":"answer_last_question","ifUnavailable":{"assign":"users_and_teams","teamIds":["t"]}}`)
-	assert.ErrorIs(t, err, engine.ErrMissingPort)
-	assert.ErrorContains(t, err, `"directory"`)
+	assert.ErrorIs(t, err, builtin.ErrMissingPort)
+	assert.ErrorContains(t, err, "Ports.Directory")
 }
 
 func TestRoutingConcurrentConversations(t *testing.T) {

@@ -72,14 +72,14 @@ func (t *turn) runFrom(i int) {
 			return
 		}
 		if t.count >= t.flow.def.Options.MaxActionsPerTurn {
-			t.emitFor(action.EventTurnLimit, t.flow.nodes[i], fmt.Sprintf("more than %d actions in one turn", t.flow.def.Options.MaxActionsPerTurn))
+			t.emitFor(EventTurnLimit, t.flow.nodes[i], fmt.Sprintf("more than %d actions in one turn", t.flow.def.Options.MaxActionsPerTurn))
 			t.generalError()
 			return
 		}
 		t.count++
 		n := t.flow.nodes[i]
 		t.cur, t.state = n, nil
-		t.emitFor(action.EventActionReached, n, "")
+		t.emitFor(EventActionReached, n, "")
 		res, err := t.call(func(ctx context.Context) (action.Result, error) { return n.act.Run(ctx, t) })
 		next, goOn := t.outcome(n, res, err)
 		if !goOn {
@@ -90,7 +90,7 @@ func (t *turn) runFrom(i int) {
 	t.sess.Status = StatusFinished
 	t.sess.Position, t.sess.ActionState = "", nil
 	t.cur = nil
-	t.emitFor(action.EventConversationFinished, nil, "")
+	t.emitFor(EventConversationFinished, nil, "")
 }
 
 // call runs an action method, turning a panic into an error so that a
@@ -119,17 +119,17 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 		s.Status, s.Position, s.ActionState = StatusActive, n.def.Name, t.state
 		return -1, false
 	case action.End:
-		t.emitFor(action.EventActionCompleted, n, "")
+		t.emitFor(EventActionCompleted, n, "")
 		s.Status, s.Position, s.ActionState = StatusHandedOff, "", nil
 		t.reply.Handoff = res.Handoff
-		t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventHandedOff, Time: t.now, Action: n.def.Name, ActionType: n.def.Type, Reason: res.Reason})
+		t.reply.Events = append(t.reply.Events, action.Event{Type: EventHandedOff, Time: t.now, Action: n.def.Name, ActionType: n.def.Type, Reason: res.Reason})
 		return -1, false
 	case action.Fail:
 		return t.failed(n, res.Reason)
 	case action.Skip:
-		t.emitFor(action.EventActionSkipped, n, res.Reason)
+		t.emitFor(EventActionSkipped, n, res.Reason)
 	default:
-		t.emitFor(action.EventActionCompleted, n, "")
+		t.emitFor(EventActionCompleted, n, "")
 	}
 	s.ActionState = nil
 	if res.Next != "" {
@@ -145,7 +145,7 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 // failed follows the action's failure path, or shows the general error
 // message and ends the bot part of the conversation.
 func (t *turn) failed(n *node, reason string) (int, bool) {
-	t.emitFor(action.EventActionFailed, n, reason)
+	t.emitFor(EventActionFailed, n, reason)
 	t.sess.ActionState = nil
 	if n.onFailure >= 0 {
 		return n.onFailure, true
@@ -156,8 +156,8 @@ func (t *turn) failed(n *node, reason string) (int, bool) {
 
 func (t *turn) generalError() {
 	t.cur = nil
-	t.emitFor(action.EventGeneralError, nil, "")
-	t.SayText(t.flow.def.Options.GeneralErrorMessage)
+	t.emitFor(EventGeneralError, nil, "")
+	t.sayText(t.flow.def.Options.GeneralErrorMessage)
 	t.reply.QuickReplies = nil
 	s := t.sess
 	s.Status, s.Position, s.ActionState = StatusEnded, "", nil
@@ -170,13 +170,13 @@ func (t *turn) branch(n *node) int {
 	for j, c := range n.branches {
 		ok, err := c.Eval(t.ctx, t.Vars())
 		if err != nil {
-			t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventConditionError, Time: t.now, Action: n.def.Name, ActionType: n.def.Type,
+			t.reply.Events = append(t.reply.Events, action.Event{Type: EventConditionError, Time: t.now, Action: n.def.Name, ActionType: n.def.Type,
 				Reason: fmt.Sprintf("branches[%d]: %v", j, err)})
 			continue
 		}
 		if ok {
 			then := n.def.Branches[j].Then
-			t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventBranchTaken, Time: t.now, Action: n.def.Name, ActionType: n.def.Type, Next: then})
+			t.reply.Events = append(t.reply.Events, action.Event{Type: EventBranchTaken, Time: t.now, Action: n.def.Name, ActionType: n.def.Type, Next: then})
 			return t.flow.index[then]
 		}
 	}
@@ -205,7 +205,7 @@ func (e *Engine) writeProperties(ctx context.Context, t *turn) error {
 	if len(t.companyWrites) > 0 {
 		c := t.loadCompany()
 		if c == nil {
-			return errors.Join(t.fatal, ErrNoCompany)
+			return errors.Join(t.fatal, errNoCompany)
 		}
 		if err := e.companies.UpdateCompany(ctx, c.ID, t.companyWrites); err != nil {
 			return fmt.Errorf("engine: writing company %s: %w", c.ID, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chatflow/chatflow/condition"
 	"io"
 	"reflect"
 	"strconv"
@@ -20,11 +21,11 @@ func decodeStrict(data []byte, v any, base string) error {
 	err := dec.Decode(v)
 	if err == nil {
 		if dec.More() {
-			return &LoadError{Path: base, Msg: "unexpected data after the JSON value"}
+			return &condition.Error{Path: base, Msg: "unexpected data after the JSON value"}
 		}
 		var extra json.RawMessage
 		if dec.Decode(&extra) == nil {
-			return &LoadError{Path: base, Msg: "unexpected data after the JSON value"}
+			return &condition.Error{Path: base, Msg: "unexpected data after the JSON value"}
 		}
 		return nil
 	}
@@ -33,18 +34,18 @@ func decodeStrict(data []byte, v any, base string) error {
 	switch {
 	case errors.As(err, &syn):
 		line, col := position(data, syn.Offset-1)
-		return &LoadError{Path: base, Msg: fmt.Sprintf("malformed JSON at line %d, column %d: %v", line, col, syn), Err: err}
+		return &condition.Error{Path: base, Msg: fmt.Sprintf("malformed JSON at line %d, column %d: %v", line, col, syn), Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return &LoadError{Path: base, Msg: "truncated JSON: unexpected end of input", Err: err}
+		return &condition.Error{Path: base, Msg: "truncated JSON: unexpected end of input", Err: err}
 	case errors.As(err, &typ):
 		p := joinPath(base, typ.Field)
-		return &LoadError{Path: p, Msg: fmt.Sprintf("cannot use a JSON %s here (want %s)", typ.Value, typ.Type), Err: err}
+		return &condition.Error{Path: p, Msg: fmt.Sprintf("cannot use a JSON %s here (want %s)", typ.Value, typ.Type), Err: err}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		p := findPath(data, reflect.TypeOf(v), base, err.Error())
-		return &LoadError{Path: p, Msg: fmt.Sprintf("unknown field %q", field), Err: err}
+		return &condition.Error{Path: p, Msg: fmt.Sprintf("unknown field %q", field), Err: err}
 	}
-	return &LoadError{Path: findPath(data, reflect.TypeOf(v), base, err.Error()), Msg: err.Error(), Err: err}
+	return &condition.Error{Path: findPath(data, reflect.TypeOf(v), base, err.Error()), Msg: err.Error(), Err: err}
 }
 
 // position converts a byte offset into a 1-based line and column.

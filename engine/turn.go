@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
@@ -66,33 +63,41 @@ func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time,
 	return t
 }
 
-func (t *turn) Now() time.Time         { return t.now }
-func (t *turn) ConversationID() string { return t.sess.ConversationID }
-func (t *turn) Language() string       { return t.flow.def.Language }
-func (t *turn) Ports() *action.Ports   { return t.e.ports }
-func (t *turn) HasAction(name string) bool {
-	_, ok := t.flow.index[name]
-	return ok
-}
-
-func (t *turn) ActionName() string {
-	if t.cur == nil {
-		return ""
+// Session implements action.Turn.
+func (t *turn) Session() action.Session {
+	s := t.sess
+	out := action.Session{
+		ConversationID: s.ConversationID, FlowID: s.FlowID, FlowVersion: s.FlowVersion,
+		Channel: s.Channel, Language: t.flow.def.Language, PhoneRegion: t.phoneRegion(),
+		ContactID: s.ContactID, Identified: s.Identified, Now: t.now,
+		StartedAt: s.StartedAt, LastInteractionAt: s.LastInteractionAt, CustomState: s.CustomState,
 	}
-	return t.cur.def.Name
+	if t.cur != nil {
+		out.ActionName, out.ActionType = t.cur.def.Name, t.cur.def.Type
+	}
+	return out
 }
 
-func (t *turn) PhoneRegion() string {
+func (t *turn) phoneRegion() string {
 	if r := t.flow.def.Options.PhoneRegion; r != "" {
 		return r
 	}
 	return t.e.phoneRegion
 }
 
-func (t *turn) IdempotencyKey() string {
-	return t.sess.ConversationID + "/" + t.msgID + "/" + t.ActionName()
+func (t *turn) actionName() string {
+	if t.cur == nil {
+		return ""
+	}
+	return t.cur.def.Name
 }
 
+// IdempotencyKey implements action.Turn.
+func (t *turn) IdempotencyKey() string {
+	return t.sess.ConversationID + "/" + t.msgID + "/" + t.actionName()
+}
+
+// Emit implements action.Turn.
 func (t *turn) Emit(ev action.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = t.now
@@ -112,7 +117,8 @@ func (t *turn) emitFor(typ action.EventType, n *node, reason string) {
 	t.reply.Events = append(t.reply.Events, ev)
 }
 
-// Say renders the bubbles and adds them to the reply.
+// Say renders the bubbles and adds them to the reply; a bubble without a
+// compiled template (built at run time) is said as it is.
 func (t *turn) Say(m action.Messages) {
 	for i := range m {
 		b := &m[i]
@@ -128,7 +134,8 @@ func (t *turn) Say(m action.Messages) {
 	}
 }
 
-func (t *turn) SayText(text string) {
+// sayText adds one plain text message that is not a template.
+func (t *turn) sayText(text string) {
 	t.add(action.Message{Type: action.TextBubble, Text: text})
 }
 
@@ -155,9 +162,14 @@ func (t *turn) Render(tm *condition.Template) string {
 	return tm.Render(t.Vars())
 }
 
-func (t *turn) State() []byte      { return t.state }
-func (t *turn) SetState(b []byte)  { t.state = b }
-func (t *turn) ContactKnown() bool { return t.sess.ContactID != "" }
+func (t *turn) State() []byte     { return t.state }
+func (t *turn) SetState(b []byte) { t.state = b }
+
+// Answer implements action.Turn.
+func (t *turn) Answer(actionName string) (string, bool) {
+	v, ok := t.sess.Answers[actionName]
+	return v, ok
+}
 
 func (t *turn) SetAnswer(v string) {
 	if t.cur == nil {
@@ -170,10 +182,6 @@ func (t *turn) SetAnswer(v string) {
 	// Branches of this action see the accepted, normalized answer (the
 	// quick reply's value rather than its typed label).
 	t.input = v
-}
-
-func (t *turn) PropertyDef(obj action.Object, name string) action.PropertyDef {
-	return t.e.schema.Def(obj, name)
 }
 
 // loadContact fetches the visitor's contact once per turn.
@@ -226,14 +234,7 @@ func (t *turn) fail(err error) {
 
 func (t *turn) HasCompany() bool { return t.loadCompany() != nil }
 
-func (t *turn) ContactID() string                { return t.sess.ContactID }
-func (t *turn) Identified() bool                 { return t.sess.Identified }
 func (t *turn) Input() action.Input              { return t.in }
-func (t *turn) Channel() string                  { return t.sess.Channel }
-func (t *turn) FlowID() string                   { return t.sess.FlowID }
-func (t *turn) StartedAt() time.Time             { return t.sess.StartedAt }
-func (t *turn) LastInteractionAt() time.Time     { return t.sess.LastInteractionAt }
-func (t *turn) CustomState() json.RawMessage     { return t.sess.CustomState }
 func (t *turn) SetCustomState(s json.RawMessage) { t.sess.CustomState = s }
 
 func (t *turn) Properties(obj action.Object) store.Properties {
@@ -289,13 +290,9 @@ func (t *turn) Property(obj action.Object, name string) (string, bool) {
 	return "", false
 }
 
-// ErrNoCompany reports a company property write for a contact without an
-// associated company.
-var ErrNoCompany = errors.New("engine: the contact has no associated company")
-
 func (t *turn) SetProperty(obj action.Object, name, value string) error {
 	if !processingAllowed(t.flow, t.sess) {
-		return ErrConsentRequired
+		return errConsentRequired
 	}
 	switch obj {
 	case action.ContactObject:
@@ -308,7 +305,7 @@ func (t *turn) SetProperty(obj action.Object, name, value string) error {
 		}
 	case action.CompanyObject:
 		if !t.HasCompany() {
-			return ErrNoCompany
+			return errNoCompany
 		}
 		if t.companyWrites == nil {
 			t.companyWrites = make(store.Properties, 4)
@@ -317,7 +314,7 @@ func (t *turn) SetProperty(obj action.Object, name, value string) error {
 	default:
 		return fmt.Errorf("engine: unknown object %q", obj)
 	}
-	t.Emit(action.Event{Type: action.EventPropertySet, Object: obj, Property: name, Value: value})
+	t.Emit(action.Event{Type: EventPropertySet, Object: obj, Property: name, Value: value})
 	return nil
 }
 
@@ -349,7 +346,7 @@ func (t *turn) resolveContact(email string) {
 			t.fail(fmt.Errorf("engine: creating contact: %w", err))
 			return
 		}
-		t.reply.Events = append(t.reply.Events, action.Event{Type: action.EventContactCreated, Time: t.now, Value: c.ID})
+		t.reply.Events = append(t.reply.Events, action.Event{Type: EventContactCreated, Time: t.now, Value: c.ID})
 	case err != nil:
 		t.fail(fmt.Errorf("engine: finding contact by email: %w", err))
 		return
@@ -396,34 +393,7 @@ func (p *propLookup) Lookup(name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return typedValue(p.t.e.schema.Def(p.obj, name).Type, v), true
-}
-
-// typedValue converts a stored property string for conditions; a value
-// that does not parse as its type stays a string.
-func typedValue(typ action.PropertyType, v string) any {
-	switch typ {
-	case action.NumberProperty:
-		if i, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return i
-		}
-		if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(f) {
-			return f
-		}
-	case action.BoolProperty:
-		if b, err := strconv.ParseBool(v); err == nil {
-			return b
-		}
-	case action.DateProperty:
-		if d, err := time.Parse(time.DateOnly, v); err == nil {
-			return d
-		}
-	case action.EnumerationProperty:
-		if strings.Contains(v, ";") {
-			return strings.Split(v, ";")
-		}
-	}
-	return v
+	return p.t.e.schema.Def(string(p.obj), name).Type.Value(v), true
 }
 
 type stringLookup struct{ m *map[string]string }

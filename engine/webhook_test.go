@@ -15,17 +15,18 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/action/hook"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
-	"github.com/chatflow/chatflow/store/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // testWebhookPolicy lets webhooks reach test servers on 127.0.0.1.
-func testWebhookPolicy() *action.WebhookPolicy {
-	return &action.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10, AllowPrivate: true}
+func testWebhookPolicy() *builtin.WebhookPolicy {
+	return &builtin.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10, AllowPrivate: true}
 }
 
 // hookFlow fills in a flow template: {{URL}} becomes the server's URL.
@@ -36,7 +37,7 @@ func hookFlow(flow, url string) []byte {
 // startKnown starts a conversation for a known contact named Ada.
 func startKnown(t *testing.T, h *enginetest.Harness, id string) *enginetest.Conversation {
 	t.Helper()
-	c, err := h.Contacts.CreateContact(context.Background(), store.Properties{"firstname": "Ada", "email": "ada@example.com"})
+	c, err := h.Stores.Contacts.CreateContact(context.Background(), store.Properties{"firstname": "Ada", "email": "ada@example.com"})
 	require.NoError(t, err)
 	return h.StartWith(engine.StartRequest{ConversationID: id, ContactID: c.ID})
 }
@@ -58,11 +59,11 @@ const orderFlow = `{
 
 // orderServer is a webhook that asks for an order number, reports its
 // status and offers tracking, keeping its place in customState.
-func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
+func orderServer(t *testing.T) (*httptest.Server, func() []hook.Request) {
 	var mu sync.Mutex
-	var seen []action.HookRequest
+	var seen []hook.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req action.HookRequest
+		var req hook.Request
 		if !assert.NoError(t, json.NewDecoder(r.Body).Decode(&req)) {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -75,28 +76,30 @@ func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
 		if len(req.CustomState) > 0 {
 			assert.NoError(t, json.Unmarshal(req.CustomState, &state))
 		}
-		var resp action.HookResponse
+		var resp hook.Response
 		switch state.Step {
 		case "":
-			resp = action.HookResponse{BotMessage: "Sure, {{ contact.firstname }}! What is your order number?",
+			// The request carries the contact's properties: the webhook
+			// personalises its own text, which is said as it is.
+			resp = hook.Response{BotMessage: "Sure, " + req.Session.Properties.Contact["firstname"].Value + "! What is your order number?",
 				ResponseExpected: true, CustomState: json.RawMessage(`{"step": "number"}`)}
 		case "number":
 			order := strings.TrimSpace(req.UserMessage.Message)
-			resp = action.HookResponse{BotMessage: "Order " + order + " has shipped.", ResponseExpected: true,
-				QuickReplies: []action.HookOption{{Value: "track", Label: "Track it"}, {Value: "done", Label: "That's all"}},
+			resp = hook.Response{BotMessage: "Order " + order + " has shipped.", ResponseExpected: true,
+				QuickReplies: []hook.Option{{Value: "track", Label: "Track it"}, {Value: "done", Label: "That's all"}},
 				CustomState:  json.RawMessage(`{"step": "shipped", "order": "` + order + `"}`)}
 		default:
 			next := "goodbye"
 			if req.UserMessage.QuickReply != nil && req.UserMessage.QuickReply.QuickReplies[0].Value == "track" {
 				next = "track"
 			}
-			resp = action.HookResponse{NextModuleNickname: next, CustomState: json.RawMessage(`{"step": "done", "order": "` + state.Order + `"}`)}
+			resp = hook.Response{NextModuleNickname: next, CustomState: json.RawMessage(`{"step": "done", "order": "` + state.Order + `"}`)}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		assert.NoError(t, json.NewEncoder(w).Encode(resp))
 	}))
 	t.Cleanup(srv.Close)
-	return srv, func() []action.HookRequest {
+	return srv, func() []hook.Request {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(seen)
@@ -105,8 +108,7 @@ func orderServer(t *testing.T) (*httptest.Server, func() []action.HookRequest) {
 
 func TestWebhookOrderStatus(t *testing.T) {
 	srv, seen := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL),
-		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	h := enginetest.NewWith(t, (&testPorts{Webhooks: testWebhookPolicy()}).config(), hookFlow(orderFlow, srv.URL))
 	startKnown(t, h, "c1").
 		ExpectBot("Hi! I can look up your order.").
 		Says("Where is my order?").
@@ -119,7 +121,7 @@ func TestWebhookOrderStatus(t *testing.T) {
 		ExpectAwaiting("lookup").
 		Clicks("track").
 		ExpectBot("Tracking link: https://track.example/A-123").
-		ExpectEvent(action.EventAnswerAccepted, "lookup").
+		ExpectEvent(builtin.EventAnswerAccepted, "lookup").
 		ExpectStatus(engine.StatusFinished).
 		MatchGolden("testdata/webhook-order-status.golden")
 
@@ -137,11 +139,11 @@ func TestWebhookOrderStatus(t *testing.T) {
 	assert.Equal(t, "c1", first.Session.ConversationID)
 	assert.Equal(t, "lookup", first.Session.CurrentModuleNickname)
 	assert.Equal(t, start, first.Session.SessionStartedAt)
-	assert.Equal(t, action.HookProperty{Value: "Ada", SyncedAt: start}, first.Session.Properties.Contact["firstname"])
+	assert.Equal(t, hook.Property{Value: "Ada", SyncedAt: start}, first.Session.Properties.Contact["firstname"])
 	assert.Equal(t, "ada@example.com", first.Session.Properties.Contact["email"].Value)
 	assert.NotNil(t, first.Session.Properties.Company)
-	assert.Equal(t, action.HookBot{Nickname: "orders", ChatflowID: "orders", ConversationChannelType: s.Channel}, first.Bot)
-	assert.Equal(t, action.HookModule{Nickname: "lookup", ModuleType: "webhook"}, first.Module)
+	assert.Equal(t, hook.Bot{Nickname: "orders", ChatflowID: "orders", ConversationChannelType: s.Channel}, first.Bot)
+	assert.Equal(t, hook.Module{Nickname: "lookup", ModuleType: "webhook"}, first.Module)
 	assert.Equal(t, "Where is my order?", first.UserMessage.Message)
 	assert.Nil(t, first.UserMessage.QuickReply)
 	assert.Nil(t, first.CustomState)
@@ -151,14 +153,13 @@ func TestWebhookOrderStatus(t *testing.T) {
 	assert.JSONEq(t, `{"step": "number"}`, string(second.Session.CustomState))
 
 	assert.Equal(t, "Track it", third.UserMessage.Message)
-	assert.Equal(t, &action.HookQuickReply{QuickReplies: []action.HookOption{{Value: "track", Label: "Track it"}}}, third.UserMessage.QuickReply)
+	assert.Equal(t, &hook.QuickReplies{QuickReplies: []hook.Option{{Value: "track", Label: "Track it"}}}, third.UserMessage.QuickReply)
 	assert.JSONEq(t, `{"step": "shipped", "order": "A-123"}`, string(third.CustomState))
 }
 
 func TestWebhookOrderStatusDefaultPath(t *testing.T) {
 	srv, _ := orderServer(t)
-	h := enginetest.New(t, hookFlow(orderFlow, srv.URL),
-		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	h := enginetest.NewWith(t, (&testPorts{Webhooks: testWebhookPolicy()}).config(), hookFlow(orderFlow, srv.URL))
 	startKnown(t, h, "c1").Says("hi").Says("B-7").
 		Says("That's all").
 		ExpectBot("Bye, Ada!").
@@ -189,22 +190,22 @@ func TestWebhookFailurePaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(handle)
 			defer srv.Close()
-			opts := []enginetest.Option{enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()})}
+			cfg := (&testPorts{Webhooks: testWebhookPolicy()}).config()
 
-			h := enginetest.New(t, hookFlow(orderFlow, srv.URL), opts...)
+			h := enginetest.NewWith(t, cfg, hookFlow(orderFlow, srv.URL))
 			c := h.Start("c1").Says("hi").
 				ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
-				ExpectEvent(action.EventActionFailed, "lookup").
+				ExpectEvent(engine.EventActionFailed, "lookup").
 				ExpectStatus(engine.StatusFinished)
-			failed := lastEvent(c, action.EventActionFailed)
+			failed := lastEvent(c, engine.EventActionFailed)
 			assert.Contains(t, failed.Reason, "webhook call to 127.0.0.1:")
 			assert.NotContains(t, failed.Reason, "s3cr3t")
 
 			noFallback := strings.Replace(orderFlow, `"onFailure": "fallback", `, "", 1)
-			h = enginetest.New(t, hookFlow(noFallback, srv.URL), opts...)
+			h = enginetest.NewWith(t, cfg, hookFlow(noFallback, srv.URL))
 			h.Start("c2").Says("hi").
 				ExpectBot("Our order system is not answering.", "Something went wrong.").
-				ExpectEvent(action.EventGeneralError).
+				ExpectEvent(engine.EventGeneralError).
 				ExpectStatus(engine.StatusEnded)
 		})
 	}
@@ -224,8 +225,8 @@ func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
 	h := enginetest.New(t, hookFlow(orderFlow, srv.URL))
 	c := h.Start("c1").Says("hi").
 		ExpectBot("Our order system is not answering.", "Please email orders@example.com.").
-		ExpectEvent(action.EventActionFailed, "lookup")
-	ev := lastEvent(c, action.EventActionFailed)
+		ExpectEvent(engine.EventActionFailed, "lookup")
+	ev := lastEvent(c, engine.EventActionFailed)
 	assert.Contains(t, ev.Reason, "webhook address not allowed")
 	assert.Contains(t, ev.Reason, "loopback")
 	mu.Lock()
@@ -247,9 +248,9 @@ func lastEvent(c *enginetest.Conversation, typ action.EventType) action.Event {
 
 func TestWebhookWithoutWait(t *testing.T) {
 	var mu sync.Mutex
-	var got []action.HookRequest
+	var got []hook.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req action.HookRequest
+		var req hook.Request
 		assert.NoError(t, json.NewDecoder(r.Body).Decode(&req))
 		mu.Lock()
 		got = append(got, req)
@@ -267,12 +268,11 @@ func TestWebhookWithoutWait(t *testing.T) {
 	    {"name": "done", "type": "send_message", "settings": {"message": ["Thanks, we'll be in touch."]}}
 	  ]
 	}`
-	h := enginetest.New(t, hookFlow(flow, srv.URL),
-		enginetest.WithPorts(&action.Ports{Webhooks: testWebhookPolicy()}))
+	h := enginetest.NewWith(t, (&testPorts{Webhooks: testWebhookPolicy()}).config(), hookFlow(flow, srv.URL))
 	h.Start("c1").Says("hello").
 		Says("lee@example.com").
 		ExpectBot("Thanks, we'll be in touch.").
-		ExpectEvent(action.EventActionCompleted, "notify").
+		ExpectEvent(engine.EventActionCompleted, "notify").
 		ExpectStatus(engine.StatusFinished)
 	mu.Lock()
 	defer mu.Unlock()
@@ -299,48 +299,47 @@ const quizFlow = `{
 
 // quizSnippets are the host's snippets of quizFlow: "quiz" counts wrong
 // answers in customState; "bonus" panics.
-func quizSnippets() map[string]action.Snippet {
-	return map[string]action.Snippet{
-		"quiz": func(_ context.Context, req action.HookRequest) (action.HookResponse, error) {
+func quizSnippets() map[string]builtin.Snippet {
+	return map[string]builtin.Snippet{
+		"quiz": func(_ context.Context, req hook.Request) (hook.Response, error) {
 			var st struct {
 				Asked bool `json:"asked"`
 				Wrong int  `json:"wrong"`
 			}
 			if len(req.CustomState) > 0 {
 				if err := json.Unmarshal(req.CustomState, &st); err != nil {
-					return action.HookResponse{}, err
+					return hook.Response{}, err
 				}
 			}
-			qrs := []action.HookOption{{Value: "42", Label: "Forty-two"}, {Value: "24", Label: "Twenty-four"}}
+			qrs := []hook.Option{{Value: "42", Label: "Forty-two"}, {Value: "24", Label: "Twenty-four"}}
 			switch {
 			case !st.Asked:
 				st.Asked = true
 				cs, _ := json.Marshal(st)
-				return action.HookResponse{BotMessage: "What is 6 × 7?", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
+				return hook.Response{BotMessage: "What is 6 × 7?", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
 			case strings.TrimSpace(req.UserMessage.Message) == "42" || req.UserMessage.QuickReply != nil && req.UserMessage.QuickReply.QuickReplies[0].Value == "42":
 				cs, _ := json.Marshal(st)
 				msg := "Correct!"
 				if st.Wrong == 1 {
 					msg = "Correct, after one more try."
 				}
-				return action.HookResponse{BotMessage: msg, CustomState: cs}, nil
+				return hook.Response{BotMessage: msg, CustomState: cs}, nil
 			default:
 				st.Wrong++
 				cs, _ := json.Marshal(st)
-				return action.HookResponse{BotMessage: "Not quite, {{ contact.firstname }}. Try again.", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
+				return hook.Response{BotMessage: "Not quite, " + req.Session.Properties.Contact["firstname"].Value + ". Try again.", QuickReplies: qrs, ResponseExpected: true, CustomState: cs}, nil
 			}
 		},
-		"bonus": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+		"bonus": func(context.Context, hook.Request) (hook.Response, error) {
 			var m map[string]int
 			m["crash"]++ // a bug in the host's code: assignment to a nil map
-			return action.HookResponse{}, nil
+			return hook.Response{}, nil
 		},
 	}
 }
 
 func TestSnippetQuiz(t *testing.T) {
-	h := enginetest.New(t, []byte(quizFlow),
-		enginetest.WithPorts(&action.Ports{Snippets: quizSnippets()}))
+	h := enginetest.NewWith(t, (&testPorts{Snippets: quizSnippets()}).config(), []byte(quizFlow))
 	startKnown(t, h, "c1").
 		Clicks("yes").
 		ExpectBot("What is 6 × 7?").
@@ -351,7 +350,7 @@ func TestSnippetQuiz(t *testing.T) {
 		ExpectAwaiting("quiz").
 		Says("42").
 		ExpectBot("Correct, after one more try.", "You win, Ada!", "No bonus round today.", "Thanks for playing.").
-		ExpectEvent(action.EventActionFailed, "bonus").
+		ExpectEvent(engine.EventActionFailed, "bonus").
 		ExpectStatus(engine.StatusFinished).
 		MatchGolden("testdata/snippet-quiz.golden")
 	s, err := h.Engine.Session(context.Background(), "c1")
@@ -363,36 +362,35 @@ func TestSnippetFailures(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	for name, tc := range map[string]struct {
-		snippets map[string]action.Snippet
+		snippets map[string]builtin.Snippet
 		reason   string
 	}{
-		"not registered": {map[string]action.Snippet{}, `snippet "quiz" failed: action: snippet not registered`},
-		"timeout": {map[string]action.Snippet{"quiz": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+		"not registered": {map[string]builtin.Snippet{}, `snippet "quiz" failed: builtin: snippet not registered`},
+		"timeout": {map[string]builtin.Snippet{"quiz": func(context.Context, hook.Request) (hook.Response, error) {
 			<-release // ignores its context
-			return action.HookResponse{}, nil
+			return hook.Response{}, nil
 		}}, `snippet "quiz" failed: no answer within 200ms`},
-		"panic": {map[string]action.Snippet{"quiz": func(context.Context, action.HookRequest) (action.HookResponse, error) {
+		"panic": {map[string]builtin.Snippet{"quiz": func(context.Context, hook.Request) (hook.Response, error) {
 			panic("out of coffee")
-		}}, `snippet "quiz" failed: action: snippet panicked: out of coffee`},
+		}}, `snippet "quiz" failed: builtin: snippet panicked: out of coffee`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := enginetest.New(t, []byte(quizFlow),
-				enginetest.WithPorts(&action.Ports{Snippets: tc.snippets}))
+			h := enginetest.NewWith(t, (&testPorts{Snippets: tc.snippets}).config(), []byte(quizFlow))
 			start := time.Now()
 			c := h.Start("c1").Clicks("yes").
 				ExpectBot("The quiz broke.", "Thanks for playing.").
 				ExpectStatus(engine.StatusFinished)
 			assert.Less(t, time.Since(start), time.Second)
-			assert.Contains(t, lastEvent(c, action.EventActionFailed).Reason, tc.reason)
+			assert.Contains(t, lastEvent(c, engine.EventActionFailed).Reason, tc.reason)
 		})
 	}
 }
 
 func TestSnippetNeedsPort(t *testing.T) {
-	e, err := engine.New(engine.Config{Contacts: memory.NewContacts(), Sessions: memory.NewSessions()})
+	e, err := engine.New(withMemory(engine.Config{}))
 	require.NoError(t, err)
 	_, err = e.Load([]byte(quizFlow))
-	assert.ErrorIs(t, err, engine.ErrMissingPort)
+	assert.ErrorIs(t, err, builtin.ErrMissingPort)
 }
 
 // hookFixture is a fixture of testdata/actions for the webhook and snippet
@@ -412,16 +410,16 @@ type hookFixture struct {
 // TestHookFixtures runs the fixtures of the webhook and code snippet types
 // with the ports they need: the default webhook policy, and snippets.
 func TestHookFixtures(t *testing.T) {
-	for name, ports := range map[string]*action.Ports{
-		action.WebhookType:     {},
-		action.CodeSnippetType: {Snippets: map[string]action.Snippet{}},
+	for name, ports := range map[string]*testPorts{
+		builtin.WebhookType:     {},
+		builtin.CodeSnippetType: {Snippets: map[string]builtin.Snippet{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "actions", name+".json"))
 			require.NoError(t, err)
 			var fx hookFixture
 			require.NoError(t, json.Unmarshal(data, &fx))
-			h := enginetest.New(t, fx.Flow, enginetest.WithPorts(ports))
+			h := enginetest.NewWith(t, (ports).config(), fx.Flow)
 			var c *enginetest.Conversation
 			for i, st := range fx.Steps {
 				switch {

@@ -1,7 +1,11 @@
 // Package store defines the persistence ports of chatflow: contacts and
-// companies, conversation sessions, and the lock that serializes the turns of
-// one conversation. The engine never keeps state of its own between calls;
-// everything it must remember goes through these interfaces.
+// companies, conversation sessions, the lock that serializes the turns of
+// one conversation, and the records the built-in actions keep or read
+// (subscription states, lists, workflow enrollments, tickets, knowledge-base
+// articles, meeting links). Consent records are declared by package consent.
+// Stores bundles them all for an engine. The engine never keeps state of its
+// own between calls; everything it must remember goes through these
+// interfaces.
 //
 // # Not-found contract
 //

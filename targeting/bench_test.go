@@ -24,7 +24,7 @@ func benchCandidates(b *testing.B, n int) []Candidate {
 				{Type: RuleDevice, Operator: OpIs, Value: "mobile"},
 			},
 		}
-		r, err := spec.Compile()
+		r, err := spec.Compile(nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,12 +2,13 @@ package targeting
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chatflow/chatflow/condition"
 )
 
 // Rules is a compiled Spec. It is immutable and safe for concurrent use. A
@@ -34,55 +35,37 @@ func (r *Rules) NeedsVisitor() bool {
 // available (Spec.Availability is ShowWhenAvailable).
 func (r *Rules) NeedsAvailability() bool { return r != nil && r.whenAvail }
 
-// CompileOption configures Spec.Compile.
-type CompileOption func(*compileConfig)
+// MaxRegexLen is the longest regular expression, in bytes, that Compile
+// accepts in a matches_regex rule: a safety limit on what one flow may cost
+// every page view.
+const MaxRegexLen = 1000
 
-type compileConfig struct {
-	schema       map[string]PropertyType
-	maxRegexLen  int
-	maxRuleCount int
-}
+// contactObject is the schema object that visitor filters read.
+const contactObject = "contact"
 
-// WithPropertySchema gives Compile the types of contact properties, so that
-// filters may leave out propertyType. A filter that names a type anyway must
-// agree with the schema. Compile copies the map.
-func WithPropertySchema(schema map[string]PropertyType) CompileOption {
-	return func(c *compileConfig) { c.schema = maps.Clone(schema) }
-}
-
-// DefaultMaxRegexLen is the longest regular expression Compile accepts by
-// default.
-const DefaultMaxRegexLen = 1000
-
-// WithMaxRegexLen changes the longest regular expression (in bytes) Compile
-// accepts; n <= 0 keeps DefaultMaxRegexLen.
-func WithMaxRegexLen(n int) CompileOption {
-	return func(c *compileConfig) {
-		if n > 0 {
-			c.maxRegexLen = n
-		}
-	}
+// compiler holds what compiling one Spec needs.
+type compiler struct {
+	schema condition.Schema
 }
 
 // Operator sets, in the order error messages list them.
 var (
-	urlOps    = []string{OpAllPages, OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex}
-	paramOps  = []string{OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex, OpIsKnown, OpIsUnknown}
-	deviceOps = []string{OpIs, OpIsNot}
-	listOps   = []string{OpMemberOf, OpNotMemberOf}
-	filterOps = map[PropertyType][]string{
-		TypeString:      {OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpIsAnyOf, OpIsNoneOf, OpIsKnown, OpIsUnknown},
-		TypeNumber:      {OpEq, OpNe, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsKnown, OpIsUnknown},
-		TypeDate:        {OpOn, OpBefore, OpAfter, OpBetween, OpIsKnown, OpIsUnknown},
-		TypeEnumeration: {OpIsAnyOf, OpIsNoneOf, OpIsAllOf, OpIsExactly, OpIsKnown, OpIsUnknown},
-		TypeBool:        {OpIs, OpIsKnown, OpIsUnknown},
+	urlOps    = []Operator{OpAllPages, OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex}
+	paramOps  = []Operator{OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex, OpIsKnown, OpIsUnknown}
+	deviceOps = []Operator{OpIs, OpIsNot}
+	listOps   = []Operator{OpMemberOf, OpNotMemberOf}
+	filterOps = map[condition.PropertyType][]Operator{
+		condition.StringProperty:      {OpIs, OpIsNot, OpContains, OpDoesNotContain, OpBeginsWith, OpEndsWith, OpIsAnyOf, OpIsNoneOf, OpIsKnown, OpIsUnknown},
+		condition.NumberProperty:      {OpEq, OpNe, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsKnown, OpIsUnknown},
+		condition.DateProperty:        {OpOn, OpBefore, OpAfter, OpBetween, OpIsKnown, OpIsUnknown},
+		condition.EnumerationProperty: {OpIsAnyOf, OpIsNoneOf, OpIsAllOf, OpIsExactly, OpIsKnown, OpIsUnknown},
+		condition.BoolProperty:        {OpIs, OpIsKnown, OpIsUnknown},
 	}
-	propertyTypes = []PropertyType{TypeString, TypeNumber, TypeDate, TypeEnumeration, TypeBool}
 )
 
 // opcodes maps every operator name to its positive opcode and whether it is
 // negated.
-var opcodes = map[string]struct {
+var opcodes = map[Operator]struct {
 	op     opcode
 	negate bool
 }{
@@ -100,7 +83,7 @@ var opcodes = map[string]struct {
 }
 
 // opWords says an operator in an explanation.
-var opWords = map[string]string{
+var opWords = map[Operator]string{
 	OpIs: "is", OpIsNot: "is not", OpContains: "contains", OpDoesNotContain: "does not contain",
 	OpBeginsWith: "begins with", OpEndsWith: "ends with", OpMatchesWildcard: "matches wildcard",
 	OpMatchesRegex: "matches regex", OpIsKnown: "is known", OpIsUnknown: "is unknown",
@@ -110,19 +93,24 @@ var opWords = map[string]string{
 	OpMemberOf: "member of list", OpNotMemberOf: "not member of list",
 }
 
-// Compile validates the spec and compiles it into Rules. It reports every
-// problem it finds, joined with errors.Join; each is an *Error whose Path is
-// relative to the targeting section and which matches ErrInvalid. A nil
-// *Spec compiles to rules that show the chatflow everywhere, always.
-func (s *Spec) Compile(opts ...CompileOption) (*Rules, error) {
-	cfg := compileConfig{maxRegexLen: DefaultMaxRegexLen}
-	for _, o := range opts {
-		o(&cfg)
-	}
+// Compile validates the spec and compiles it into Rules. Visitor filters
+// take the types of contact properties from schema (object "contact"); a
+// nil schema means condition.DefaultSchema(). Compile only reads schema.
+//
+// Compile reports every problem it finds, joined with errors.Join; each is a
+// *condition.Error whose Path is relative to the targeting section (a flow
+// loader adds "targeting" in front with condition.WithPath) and whose Err is
+// ErrInvalid. A nil *Spec compiles to rules that show the chatflow
+// everywhere, always.
+func (s *Spec) Compile(schema condition.Schema) (*Rules, error) {
 	r := &Rules{}
 	if s == nil {
 		return r, nil
 	}
+	if schema == nil && s.VisitorRules != nil && len(s.VisitorRules.FilterGroups) > 0 {
+		schema = condition.DefaultSchema()
+	}
+	cfg := compiler{schema: schema}
 	var errs problems
 	for i := range s.PageRules {
 		if pr, ok := cfg.pageRule(&errs, &s.PageRules[i], fmt.Sprintf("pageRules[%d]", i), false); ok {
@@ -200,25 +188,37 @@ func (s *Spec) Compile(opts ...CompileOption) (*Rules, error) {
 }
 
 // checkOp reports whether op is in allowed, adding an error if not.
-func checkOp(errs *problems, path, op string, allowed []string, what string) bool {
+func checkOp(errs *problems, path string, op Operator, allowed []Operator, what string) bool {
 	if slices.Contains(allowed, op) {
 		return true
 	}
 	if op == "" {
-		errs.add(path, "missing operator (want one of %s)", strings.Join(allowed, ", "))
+		errs.add(path, "missing operator (want one of %s)", joinOps(allowed))
 	} else if _, known := opcodes[op]; known {
-		errs.add(path, "operator %q does not apply to %s (want one of %s)", op, what, strings.Join(allowed, ", "))
+		errs.add(path, "operator %q does not apply to %s (want one of %s)", op, what, joinOps(allowed))
 	} else {
-		errs.add(path, "unknown operator %q (want one of %s)", op, strings.Join(allowed, ", "))
+		errs.add(path, "unknown operator %q (want one of %s)", op, joinOps(allowed))
 	}
 	return false
 }
 
+// joinOps lists operators for an error message.
+func joinOps(ops []Operator) string {
+	var b strings.Builder
+	for i, op := range ops {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(op))
+	}
+	return b.String()
+}
+
 // pageRule validates and compiles one page or exclusion rule.
-func (c *compileConfig) pageRule(errs *problems, in *PageRule, path string, exclusion bool) (pageRule, bool) {
+func (c *compiler) pageRule(errs *problems, in *PageRule, path string, exclusion bool) (pageRule, bool) {
 	n := len(*errs)
 	out := pageRule{ruleInfo: &ruleInfo{path: path}, fold: in.IgnoreCase}
-	var allowed []string
+	var allowed []Operator
 	switch in.Type {
 	case "", RuleURL:
 		out.kind, allowed = kindURL, urlOps
@@ -308,7 +308,7 @@ func (c *compileConfig) pageRule(errs *problems, in *PageRule, path string, excl
 
 // urlValue normalises the value of a URL rule and picks the form of the page
 // URL it is compared with.
-func (c *compileConfig) urlValue(out *pageRule, v string) {
+func (c *compiler) urlValue(out *pageRule, v string) {
 	v = strings.TrimSpace(v)
 	asURL := func(keepSlash, pattern bool) {
 		u := parseURL(v, keepSlash, pattern)
@@ -361,9 +361,9 @@ func (c *compileConfig) urlValue(out *pageRule, v string) {
 
 // regex compiles an RE2 expression and rejects ones that can never match a
 // normalised URL.
-func (c *compileConfig) regex(errs *problems, path, expr string, url, fold bool) (*regexp.Regexp, bool) {
-	if len(expr) > c.maxRegexLen {
-		errs.add(path, "regular expression is longer than %d bytes", c.maxRegexLen)
+func (c *compiler) regex(errs *problems, path, expr string, url, fold bool) (*regexp.Regexp, bool) {
+	if len(expr) > MaxRegexLen {
+		errs.add(path, "regular expression is longer than %d bytes", MaxRegexLen)
 		return nil, false
 	}
 	if url {
@@ -389,7 +389,7 @@ func (c *compileConfig) regex(errs *problems, path, expr string, url, fold bool)
 }
 
 // filter validates and compiles one visitor filter.
-func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter, bool) {
+func (c *compiler) filter(errs *problems, in *Filter, path string) (filter, bool) {
 	n := len(*errs)
 	out := filter{path: path, includeUnknown: in.IncludeUnknown}
 	switch {
@@ -401,9 +401,6 @@ func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter,
 		if checkOp(errs, path+".operator", in.Operator, listOps, "list filters") {
 			if in.Value != "" || len(in.Values) > 0 {
 				errs.add(path+".value", "list filters take no value; the list is named by list")
-			}
-			if in.PropertyType != "" {
-				errs.add(path+".propertyType", "list filters have no property type")
 			}
 			if in.IncludeUnknown {
 				errs.add(path+".includeUnknown", "list filters have no unknown value")
@@ -421,25 +418,19 @@ func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter,
 		return out, false
 	}
 	out.prop = in.Property
-	pt := in.PropertyType
-	if known, ok := c.schema[in.Property]; ok {
-		if pt != "" && pt != known {
-			errs.add(path+".propertyType", "%q contradicts the property schema, which says %q", pt, known)
-			return out, false
-		}
-		pt = known
-	}
-	if pt == "" {
-		errs.add(path+".propertyType", "type of property %q is unknown: set propertyType or compile with a property schema", in.Property)
-		return out, false
+	declared := c.schema.Def(contactObject, in.Property).Type
+	pt := declared
+	switch pt {
+	case condition.EmailProperty, condition.PhoneProperty, condition.URLProperty:
+		pt = condition.StringProperty // text with a format, compared as text
 	}
 	allowed, ok := filterOps[pt]
 	if !ok {
-		errs.add(path+".propertyType", "unknown property type %q (want one of %s)", pt, joinTypes())
+		errs.add(path+".property", "the property schema gives %q the type %q, which visitor filters do not support", in.Property, declared)
 		return out, false
 	}
 	out.ptype = pt
-	if !checkOp(errs, path+".operator", in.Operator, allowed, string(pt)+" properties") {
+	if !checkOp(errs, path+".operator", in.Operator, allowed, string(declared)+" properties") {
 		return out, false
 	}
 	oc := opcodes[in.Operator]
@@ -498,16 +489,16 @@ func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter,
 		return out, true
 	}
 	switch pt {
-	case TypeString:
+	case condition.StringProperty:
 		out.value = strings.ToLower(strings.TrimSpace(in.Value))
 		for _, v := range in.Values {
 			out.values = append(out.values, strings.TrimSpace(v))
 		}
-	case TypeEnumeration:
+	case condition.EnumerationProperty:
 		for _, v := range in.Values {
 			out.values = append(out.values, strings.TrimSpace(v))
 		}
-	case TypeNumber:
+	case condition.NumberProperty:
 		if out.op == opBetween {
 			var ok1, ok2 bool
 			out.num, ok1 = parseNumber(errs, path+".values[0]", in.Values[0])
@@ -518,7 +509,7 @@ func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter,
 		} else {
 			out.num, _ = parseNumber(errs, path+".value", in.Value)
 		}
-	case TypeDate:
+	case condition.DateProperty:
 		if out.op == opBetween {
 			var ok1, ok2 bool
 			out.date, ok1 = parseDateOperand(errs, path+".values[0]", in.Values[0])
@@ -529,7 +520,7 @@ func (c *compileConfig) filter(errs *problems, in *Filter, path string) (filter,
 		} else {
 			out.date, _ = parseDateOperand(errs, path+".value", in.Value)
 		}
-	case TypeBool:
+	case condition.BoolProperty:
 		switch in.Value {
 		case "true":
 			out.boolean = true
@@ -557,12 +548,4 @@ func parseDateOperand(errs *problems, path, s string) (int32, bool) {
 		return 0, false
 	}
 	return d, true
-}
-
-func joinTypes() string {
-	names := make([]string, len(propertyTypes))
-	for i, t := range propertyTypes {
-		names[i] = string(t)
-	}
-	return strings.Join(names, ", ")
 }

@@ -135,8 +135,9 @@ func (d *Display) Behavior(dev Device) string {
 }
 
 // Validate reports every problem in the display settings, joined with
-// errors.Join; each is an *Error whose Path is relative to the display
-// section and which matches ErrInvalid.
+// errors.Join; each is a *condition.Error whose Path is relative to the
+// display section (such as "heading.userIds[0]") and whose Err is
+// ErrInvalid. A nil *Display is valid.
 func (d *Display) Validate() error {
 	if d == nil {
 		return nil

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chatflow/chatflow/condition"
 )
 
 func decodeDisplay(t *testing.T, js string) *Display {
@@ -69,9 +71,12 @@ func TestDisplayErrors(t *testing.T) {
 			t.Errorf("%s: no error", tt.js)
 			continue
 		}
-		var de *Error
-		if !errors.Is(err, ErrInvalid) || !errors.As(err, &de) {
-			t.Errorf("%s: %v is not an *Error matching ErrInvalid", tt.js, err)
+		var de *condition.Error
+		if !errors.Is(err, ErrInvalid) || !errors.As(err, &de) || de.Err != ErrInvalid {
+			t.Errorf("%s: %v is not a *condition.Error of kind ErrInvalid", tt.js, err)
+		}
+		if n := len(condition.Problems(err)); n != len(tt.want) {
+			t.Errorf("%s: %d problems, want %d", tt.js, n, len(tt.want))
 		}
 		lines := strings.Split(err.Error(), "\n")
 		if len(lines) != len(tt.want) {
@@ -79,7 +84,7 @@ func TestDisplayErrors(t *testing.T) {
 			continue
 		}
 		for i, w := range tt.want {
-			if !strings.HasPrefix(lines[i], "targeting: "+w) {
+			if !strings.HasPrefix(lines[i], w) {
 				t.Errorf("%s: error %d = %q, want prefix %q", tt.js, i, lines[i], w)
 			}
 		}

@@ -27,8 +27,8 @@
 //	    "audience": "known",
 //	    "filterGroups": [
 //	      {"filters": [
-//	        {"property": "lifecyclestage", "propertyType": "enumeration", "operator": "is_any_of", "values": ["lead", "customer"]},
-//	        {"property": "num_employees", "propertyType": "number", "operator": "gte", "value": "50"}
+//	        {"property": "lifecyclestage", "operator": "is_any_of", "values": ["lead", "customer"]},
+//	        {"property": "numemployees", "operator": "gte", "value": "50"}
 //	      ]},
 //	      {"filters": [{"list": "vip", "operator": "member_of"}]}
 //	    ]
@@ -112,13 +112,30 @@
 //
 // # Visitor filters
 //
-// A filter is a contact-property filter ("property", "propertyType",
-// "operator", "value" or "values") or a list filter ("list" with member_of
-// or not_member_of). The property's type comes from "propertyType" or from a
-// schema passed with WithPropertySchema; it decides the operators (see
-// PropertyType). Values are strings, as the store keeps them. A filter
-// needs the property to have a value, except is_unknown; set
-// "includeUnknown": true to also match contacts without one.
+// A filter is a contact-property filter ("property", "operator", "value" or
+// "values") or a list filter ("list" with member_of or not_member_of).
+//
+// A property's type decides the operators a filter on it may use. It comes
+// from the property schema given to Spec.Compile, a condition.Schema read
+// under object "contact" (condition.DefaultSchema when nil), the same schema
+// that types the values conditions see. A property the schema does not know
+// is a string property; email, phone and url properties are compared as
+// strings. The types and their operators (all also take is_known and
+// is_unknown):
+//
+//   - string: is, is_not, contains, does_not_contain, begins_with, ends_with,
+//     is_any_of, is_none_of; compared case-insensitively.
+//   - number: eq, ne, gt, gte, lt, lte, between.
+//   - date: on, before, after, between; values YYYY-MM-DD (a stored
+//     date-time's date part is used).
+//   - enumeration: is_any_of, is_none_of, is_all_of, is_exactly; the stored
+//     value may hold several options separated by ";"; compared exactly.
+//   - bool: is, with "true" or "false".
+//
+// Values are strings, as the store keeps them. A filter needs the property
+// to have a value, except is_unknown; set "includeUnknown": true to also
+// match contacts without one. A stored value that does not parse as the
+// property's type matches no operator, negative ones included.
 //
 // # Priority and availability
 //
@@ -132,11 +149,13 @@
 //
 // # Compile errors
 //
-// Compile reports every problem as an *Error with the JSON path inside the
-// targeting section, such as pageRules[2].value for a bad regular
+// Compile reports every problem as a *condition.Error with the JSON path
+// inside the targeting section, such as pageRules[2].value for a bad regular
 // expression, pageRules[0].operator for an unknown operator, or
 // visitorRules.filterGroups[0].filters[1].operator for an operator the
-// property's type does not support. All match ErrInvalid.
+// property's type does not support. All match ErrInvalid (their Err);
+// condition.Problems lists them, and condition.WithPath places them in a
+// flow.
 //
 // # The display section
 //
@@ -150,4 +169,7 @@
 //	  "accentColor": "#ff7a59",
 //	  "brandingAlias": "Example Support"
 //	}
+//
+// Validate reports its problems as Compile does, with paths inside the
+// display section.
 package targeting

@@ -3,39 +3,21 @@ package targeting
 import (
 	"errors"
 	"fmt"
+
+	"github.com/chatflow/chatflow/condition"
 )
 
-// ErrInvalid is matched (errors.Is) by every error that Spec.Compile and
-// Display.Validate return for bad input.
+// ErrInvalid is the kind (the Err) of every *condition.Error that
+// Spec.Compile and Display.Validate return for bad input:
+// errors.Is(err, ErrInvalid) tells bad settings.
 var ErrInvalid = errors.New("targeting: invalid settings")
 
-// Error is one problem in a targeting or display section. Path is the JSON
-// path of the culprit relative to the section, such as "pageRules[2].value"
-// or "heading.userIds[0]"; a flow loader prefixes the section's own path
-// ("targeting." or "display.").
-type Error struct {
-	// Path is the JSON path of the bad value, relative to the section.
-	Path string
-	// Msg says what is wrong.
-	Msg string
-}
-
-// Error implements the error interface.
-func (e *Error) Error() string {
-	if e.Path == "" {
-		return "targeting: " + e.Msg
-	}
-	return "targeting: " + e.Path + ": " + e.Msg
-}
-
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
-
-// problems collects *Error values and joins them.
+// problems collects the problems of one section, each a *condition.Error
+// whose Path is relative to the section.
 type problems []error
 
 func (p *problems) add(path, format string, args ...any) {
-	*p = append(*p, &Error{Path: path, Msg: fmt.Sprintf(format, args...)})
+	*p = append(*p, &condition.Error{Path: path, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid})
 }
 
 func (p problems) err() error {

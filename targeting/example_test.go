@@ -3,10 +3,12 @@ package targeting_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/targeting"
 	"github.com/chatflow/chatflow/targeting/availability"
@@ -21,7 +23,7 @@ func compile(js string) *targeting.Rules {
 	if err := dec.Decode(&spec); err != nil {
 		panic(err)
 	}
-	rules, err := spec.Compile()
+	rules, err := spec.Compile(nil)
 	if err != nil {
 		panic(err)
 	}
@@ -36,7 +38,7 @@ func Example() {
 		}`)},
 		{ID: "customer-support", Rules: compile(`{
 		  "visitorRules": {"filterGroups": [{"filters": [
-		    {"property": "lifecyclestage", "propertyType": "enumeration", "operator": "is_any_of", "values": ["customer"]}
+		    {"property": "lifecyclestage", "operator": "is_any_of", "values": ["customer"]}
 		  ]}]}
 		}`)},
 		{ID: "concierge", Rules: nil}, // all pages, everyone
@@ -121,6 +123,49 @@ func ExampleSelect_availability() {
 	// sales-chat hidden: false
 }
 
+func ExampleSpec_Compile() {
+	var spec targeting.Spec
+	if err := json.Unmarshal([]byte(`{
+	  "pageRules": [{"operator": "begins_with", "value": "/pricing"}],
+	  "visitorRules": {"filterGroups": [{"filters": [
+	    {"property": "numemployees", "operator": "gte", "value": "50"},
+	    {"property": "lifecyclestage", "operator": "is_any_of", "values": ["lead", "opportunity"]}
+	  ]}]}
+	}`), &spec); err != nil {
+		panic(err)
+	}
+	// The property schema types the filters: numemployees is a number in
+	// condition.DefaultSchema, and the host adds lifecyclestage.
+	schema := condition.DefaultSchema()
+	schema["contact"]["lifecyclestage"] = condition.PropertyDef{Type: condition.EnumerationProperty}
+	rules, err := spec.Compile(schema)
+	if err != nil {
+		panic(err)
+	}
+	cands := []targeting.Candidate{{ID: "big-leads", Rules: rules}}
+	for _, props := range []store.Properties{
+		{"numemployees": "120", "lifecyclestage": "lead"},
+		{"numemployees": "120", "lifecyclestage": "customer"},
+		{"numemployees": "9", "lifecyclestage": "lead"},
+	} {
+		visitor := func(context.Context) (targeting.Visitor, error) {
+			return targeting.Visitor{Known: true, Properties: props}, nil
+		}
+		d, err := targeting.Select(context.Background(), cands, targeting.Request{
+			View:    targeting.PageView{URL: "https://example.com/pricing/teams"},
+			Visitor: visitor,
+		})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(props["numemployees"], props["lifecyclestage"], "shown:", d.Shown() != nil)
+	}
+	// Output:
+	// 120 lead shown: true
+	// 120 customer shown: false
+	// 9 lead shown: false
+}
+
 func ExampleSpec_Compile_errors() {
 	spec := targeting.Spec{
 		PageRules: []targeting.PageRule{
@@ -131,11 +176,16 @@ func ExampleSpec_Compile_errors() {
 			{Property: "city", Operator: targeting.OpGt, Value: "10"},
 		}}}},
 	}
-	_, err := spec.Compile(targeting.WithPropertySchema(map[string]targeting.PropertyType{"city": targeting.TypeString}))
-	fmt.Println(err)
+	_, err := spec.Compile(nil) // city is not in the default schema: a string property
+	fmt.Println(errors.Is(err, targeting.ErrInvalid))
+	// A flow loader places the problems in the flow.
+	for _, p := range condition.Problems(condition.WithPath(err, "targeting", "")) {
+		fmt.Println(p)
+	}
 	// Output:
-	// targeting: pageRules[1].value: bad regular expression: error parsing regexp: missing closing ): `^/blog/(a|b`
-	// targeting: visitorRules.filterGroups[0].filters[0].operator: operator "gt" does not apply to string properties (want one of is, is_not, contains, does_not_contain, begins_with, ends_with, is_any_of, is_none_of, is_known, is_unknown)
+	// true
+	// targeting.pageRules[1].value: bad regular expression: error parsing regexp: missing closing ): `^/blog/(a|b`
+	// targeting.visitorRules.filterGroups[0].filters[0].operator: operator "gt" does not apply to string properties (want one of is, is_not, contains, does_not_contain, begins_with, ends_with, is_any_of, is_none_of, is_known, is_unknown)
 }
 
 func ExampleDisplay_Validate() {
@@ -148,7 +198,7 @@ func ExampleDisplay_Validate() {
 	}`), &d)
 	fmt.Println(d.Validate())
 	// Output:
-	// targeting: heading.fallbackUserId: a contact_owner heading needs a fallback user for contacts without an owner
-	// targeting: mobileBehavior: "open_chat" is for desktop only (want pop_message or launcher_only)
-	// targeting: triggers.scrollPercent: 150 is outside 0 to 100
+	// heading.fallbackUserId: a contact_owner heading needs a fallback user for contacts without an owner
+	// mobileBehavior: "open_chat" is for desktop only (want pop_message or launcher_only)
+	// triggers.scrollPercent: 150 is outside 0 to 100
 }

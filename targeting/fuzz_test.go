@@ -30,14 +30,14 @@ func FuzzURLRules(f *testing.F) {
 	f.Fuzz(func(t *testing.T, url, value string, fold bool) {
 		view := PageView{URL: url}
 		matches := func(rule PageRule) (bool, bool) {
-			r, err := (&Spec{PageRules: []PageRule{rule}}).Compile()
+			r, err := (&Spec{PageRules: []PageRule{rule}}).Compile(nil)
 			if err != nil {
 				return false, false
 			}
 			p := newPage(view)
 			return r.pagePass(&p), true
 		}
-		pairs := [][2]string{{OpIs, OpIsNot}, {OpContains, OpDoesNotContain}}
+		pairs := [][2]Operator{{OpIs, OpIsNot}, {OpContains, OpDoesNotContain}}
 		for _, pair := range pairs {
 			pos, ok1 := matches(PageRule{Operator: pair[0], Value: value, IgnoreCase: fold})
 			neg, ok2 := matches(PageRule{Operator: pair[1], Value: value, IgnoreCase: fold})
@@ -59,7 +59,7 @@ func FuzzURLRules(f *testing.F) {
 			t.Fatalf("URL %q, param %q: is_known = %v, is_unknown = %v", url, value, known, unknown)
 		}
 		// Case-insensitive rules match at least what case-sensitive ones do.
-		for _, op := range []string{OpIs, OpContains, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex} {
+		for _, op := range []Operator{OpIs, OpContains, OpBeginsWith, OpEndsWith, OpMatchesWildcard, OpMatchesRegex} {
 			exact, ok := matches(PageRule{Operator: op, Value: value})
 			folded, _ := matches(PageRule{Operator: op, Value: value, IgnoreCase: true})
 			if ok && exact && !folded && isASCII(url+value) {

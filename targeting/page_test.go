@@ -10,7 +10,7 @@ func pageMatches(t *testing.T, rule PageRule, exclusion bool, view PageView) boo
 	if exclusion {
 		spec = Spec{ExclusionRules: []PageRule{rule}}
 	}
-	r, err := spec.Compile()
+	r, err := spec.Compile(nil)
 	if err != nil {
 		t.Fatalf("compile %+v: %v", rule, err)
 	}
@@ -21,10 +21,11 @@ func pageMatches(t *testing.T, rule PageRule, exclusion bool, view PageView) boo
 func TestURLRules(t *testing.T) {
 	const page = "https://www.example.com/Products/Shoes/?color=Red&size=42#reviews"
 	tests := []struct {
-		op, value string
-		fold      bool
-		url       string
-		want      bool
+		op    Operator
+		value string
+		fold  bool
+		url   string
+		want  bool
 	}{
 		{OpAllPages, "", false, page, true},
 		{OpAllPages, "", false, "", true},
@@ -141,9 +142,11 @@ func TestURLRules(t *testing.T) {
 func TestQueryParamRules(t *testing.T) {
 	const page = "https://example.com/landing?utm_source=News+Letter&utm_source=ads&ref=&empty&q=caf%C3%A9"
 	tests := []struct {
-		param, op, value string
-		fold             bool
-		want             bool
+		param string
+		op    Operator
+		value string
+		fold  bool
+		want  bool
 	}{
 		{"utm_source", OpIs, "ads", false, true},
 		{"utm_source", OpIs, "News Letter", false, true},
@@ -183,7 +186,7 @@ func TestQueryParamRules(t *testing.T) {
 
 func TestDeviceExclusion(t *testing.T) {
 	tests := []struct {
-		op     string
+		op     Operator
 		value  Device
 		device Device
 		hidden bool
@@ -217,7 +220,7 @@ func TestExclusionWins(t *testing.T) {
 			{Type: RuleQueryParam, Param: "nochat", Operator: OpIsKnown},
 		},
 	}
-	r, err := spec.Compile()
+	r, err := spec.Compile(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +243,7 @@ func TestPageRulesAreORed(t *testing.T) {
 		{Operator: OpIs, Value: "example.com/pricing"},
 		{Type: RuleQueryParam, Param: "utm_campaign", Operator: OpIs, Value: "spring"},
 	}}
-	r, err := spec.Compile()
+	r, err := spec.Compile(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

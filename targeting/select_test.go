@@ -18,7 +18,7 @@ func mustRules(t testing.TB, js string) *Rules {
 	if js != "" {
 		s = decodeSpec(t.(*testing.T), js)
 	}
-	r, err := s.Compile()
+	r, err := s.Compile(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSelectPriority(t *testing.T) {
 func TestSelectLazyVisitor(t *testing.T) {
 	ctx := context.Background()
 	knownOnly := mustRules(t, `{"pageRules":[{"operator":"is","value":"/account"}],"visitorRules":{"audience":"known"}}`)
-	leads := mustRules(t, `{"pageRules":[{"operator":"is","value":"/account"}],"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","propertyType":"string","operator":"is","value":"lead"}]}]}}`)
+	leads := mustRules(t, `{"pageRules":[{"operator":"is","value":"/account"}],"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","operator":"is","value":"lead"}]}]}}`)
 	cands := []Candidate{{ID: "known", Rules: knownOnly}, {ID: "leads", Rules: leads}, {ID: "fallback"}}
 
 	t.Run("page rules fail: no fetch", func(t *testing.T) {
@@ -247,16 +247,16 @@ func TestSelectExplain(t *testing.T) {
 		{ID: "no-privacy", Rules: mustRules(t, `{"pageRules":[{"operator":"contains","value":"/legal"}],"exclusionRules":[{"operator":"ends_with","value":".pdf"},{"operator":"contains","value":"/privacy"}]}`)},
 		{ID: "desktop", Rules: mustRules(t, `{"exclusionRules":[{"type":"device","operator":"is_not","value":"desktop"}]}`)},
 		{ID: "anonymous", Rules: mustRules(t, `{"visitorRules":{"audience":"unknown"}}`)},
-		{ID: "customers", Rules: mustRules(t, `{"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","propertyType":"string","operator":"is","value":"customer"}]}]}}`)},
+		{ID: "customers", Rules: mustRules(t, `{"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","operator":"is","value":"customer"}]}]}}`)},
 		{ID: "big-or-vip", Rules: mustRules(t, `{"visitorRules":{"filterGroups":[
-			{"filters":[{"property":"stage","propertyType":"string","operator":"is_known"},{"property":"employees","propertyType":"number","operator":"gte","value":"100"}]},
+			{"filters":[{"property":"stage","operator":"is_known"},{"property":"numemployees","operator":"gte","value":"100"}]},
 			{"filters":[{"list":"vip","operator":"member_of"}]}]}}`)},
-		{ID: "leads", Rules: mustRules(t, `{"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","propertyType":"string","operator":"is","value":"lead"}]}]}}`)},
+		{ID: "leads", Rules: mustRules(t, `{"visitorRules":{"filterGroups":[{"filters":[{"property":"stage","operator":"is","value":"lead"}]}]}}`)},
 		{ID: "known", Rules: mustRules(t, `{"visitorRules":{"audience":"known"}}`)},
 		{ID: "after-excluded", Rules: mustRules(t, `{"exclusionRules":[{"operator":"contains","value":"privacy"}]}`)},
 		{ID: "after", Rules: nil},
 	}
-	cv := &countingVisitor{v: Visitor{Known: true, Properties: store.Properties{"stage": "lead", "employees": "12"}}}
+	cv := &countingVisitor{v: Visitor{Known: true, Properties: store.Properties{"stage": "lead", "numemployees": "12"}}}
 	view := PageView{URL: "https://example.com/legal/privacy", Device: Mobile}
 	d, err := Select(ctx, cands, Request{View: view, Visitor: cv.fn, Explain: true})
 	if err != nil {
@@ -275,7 +275,7 @@ func TestSelectExplain(t *testing.T) {
 		{ID: "desktop", Index: 3, Outcome: Excluded, Rule: "exclusionRules[0]", Reason: `excluded by exclusionRules[0]: device is not desktop`},
 		{ID: "anonymous", Index: 4, Outcome: WrongAudience, Rule: "visitorRules.audience", Reason: "shown only to unknown visitors; the visitor is a known contact"},
 		{ID: "customers", Index: 5, Outcome: NoFilterGroup, Rule: "visitorRules.filterGroups[0].filters[0]", Reason: `no filter group matches: visitorRules.filterGroups[0].filters[0]: contact property "stage" is "customer"`},
-		{ID: "big-or-vip", Index: 6, Outcome: NoFilterGroup, Rule: "visitorRules.filterGroups", Reason: `no filter group matches: visitorRules.filterGroups[0].filters[1]: contact property "employees" ≥ "100"; visitorRules.filterGroups[1].filters[0]: member of list "vip"`},
+		{ID: "big-or-vip", Index: 6, Outcome: NoFilterGroup, Rule: "visitorRules.filterGroups", Reason: `no filter group matches: visitorRules.filterGroups[0].filters[1]: contact property "numemployees" ≥ "100"; visitorRules.filterGroups[1].filters[0]: member of list "vip"`},
 		{ID: "known", Index: 8, Outcome: Outranked, Reason: `matches, but "leads" has higher priority`},
 		{ID: "after-excluded", Index: 9, Outcome: Excluded, Rule: "exclusionRules[0]", Reason: `excluded by exclusionRules[0]: URL contains "privacy"`},
 		{ID: "after", Index: 10, Outcome: Outranked, Reason: `matches, but "leads" has higher priority`},

@@ -43,7 +43,7 @@ type PageRule struct {
 	// are compared exactly (case-sensitively) after percent-decoding.
 	Param string `json:"param,omitempty"`
 	// Operator is one of the Op… constants allowed for the rule's type.
-	Operator string `json:"operator"`
+	Operator Operator `json:"operator"`
 	// Value is what the operator compares with: a URL or part of one, a
 	// wildcard pattern, an RE2 regular expression, a parameter value, or a
 	// device ("desktop", "tablet", "mobile"). Empty for OpAllPages,
@@ -64,65 +64,71 @@ const (
 	RuleDevice = "device"
 )
 
-// Operators. Which operators a rule or filter accepts depends on its kind;
-// see the package documentation.
+// Operator is the comparison a page rule or a visitor filter makes, such as
+// OpBeginsWith or OpGte. It is a string so that it sits in JSON as itself
+// ("begins_with"); which operators a rule or filter accepts depends on its
+// kind (see the package documentation), and Spec.Compile rejects the
+// others. The zero Operator is invalid.
+type Operator string
+
+// The operators.
 const (
 	// OpAllPages: every page (URL rules).
-	OpAllPages = "all_pages"
+	OpAllPages Operator = "all_pages"
 	// OpIs: equal to the value.
-	OpIs = "is"
+	OpIs Operator = "is"
 	// OpIsNot: not equal to the value (complement of OpIs).
-	OpIsNot = "is_not"
+	OpIsNot Operator = "is_not"
 	// OpContains: contains the value.
-	OpContains = "contains"
+	OpContains Operator = "contains"
 	// OpDoesNotContain: does not contain the value (complement of OpContains).
-	OpDoesNotContain = "does_not_contain"
+	OpDoesNotContain Operator = "does_not_contain"
 	// OpBeginsWith: starts with the value.
-	OpBeginsWith = "begins_with"
+	OpBeginsWith Operator = "begins_with"
 	// OpEndsWith: ends with the value.
-	OpEndsWith = "ends_with"
+	OpEndsWith Operator = "ends_with"
 	// OpMatchesWildcard: matches the whole pattern, "*" matching any run of characters.
-	OpMatchesWildcard = "matches_wildcard"
+	OpMatchesWildcard Operator = "matches_wildcard"
 	// OpMatchesRegex: the RE2 expression is found in the subject.
-	OpMatchesRegex = "matches_regex"
+	OpMatchesRegex Operator = "matches_regex"
 	// OpIsKnown: the query parameter is present (even empty), or the
 	// property has a value.
-	OpIsKnown = "is_known"
+	OpIsKnown Operator = "is_known"
 	// OpIsUnknown: the query parameter is absent, or the property has no
 	// value (complement of OpIsKnown).
-	OpIsUnknown = "is_unknown"
+	OpIsUnknown Operator = "is_unknown"
 	// OpIsAnyOf: equal to one of the values (for enumerations: any option is).
-	OpIsAnyOf = "is_any_of"
+	OpIsAnyOf Operator = "is_any_of"
 	// OpIsNoneOf: equal to none of the values (complement of OpIsAnyOf).
-	OpIsNoneOf = "is_none_of"
+	OpIsNoneOf Operator = "is_none_of"
 	// OpIsAllOf: has every value among its options (enumerations).
-	OpIsAllOf = "is_all_of"
+	OpIsAllOf Operator = "is_all_of"
 	// OpIsExactly: its options are exactly the values (enumerations).
-	OpIsExactly = "is_exactly"
+	OpIsExactly Operator = "is_exactly"
 	// OpEq: number equal to the value.
-	OpEq = "eq"
+	OpEq Operator = "eq"
 	// OpNe: number not equal to the value.
-	OpNe = "ne"
+	OpNe Operator = "ne"
 	// OpGt: number greater than the value.
-	OpGt = "gt"
+	OpGt Operator = "gt"
 	// OpGte: number greater than or equal to the value.
-	OpGte = "gte"
+	OpGte Operator = "gte"
 	// OpLt: number less than the value.
-	OpLt = "lt"
+	OpLt Operator = "lt"
 	// OpLte: number less than or equal to the value.
-	OpLte = "lte"
+	OpLte Operator = "lte"
 	// OpBetween: number or date within the two values, inclusive.
-	OpBetween = "between"
+	OpBetween Operator = "between"
 	// OpOn: date equal to the value.
-	OpOn = "on"
+	OpOn Operator = "on"
 	// OpBefore: date before the value.
-	OpBefore = "before"
+	OpBefore Operator = "before"
 	// OpAfter: date after the value.
-	OpAfter = "after"
+	OpAfter Operator = "after"
 	// OpMemberOf: the contact is a member of the list.
-	OpMemberOf = "member_of"
+	OpMemberOf Operator = "member_of"
 	// OpNotMemberOf: the contact is not a member of the list.
-	OpNotMemberOf = "not_member_of"
+	OpNotMemberOf Operator = "not_member_of"
 )
 
 // VisitorRules select visitors. The zero value matches every visitor.
@@ -157,16 +163,16 @@ type FilterGroup struct {
 // filter (List set); exactly one of the two. It matches only a known
 // contact. The zero Filter is invalid.
 type Filter struct {
-	// Property is the contact property's internal name.
+	// Property is the contact property's internal name. Its type, which
+	// decides the operators the filter may use, comes from the property
+	// schema given to Spec.Compile (object "contact"): a property the
+	// schema does not know is a string property.
 	Property string `json:"property,omitempty"`
-	// PropertyType is the property's type. It may be left out when Compile
-	// is given a schema with WithPropertySchema; if both are given they must
-	// agree.
-	PropertyType PropertyType `json:"propertyType,omitempty"`
 	// List is the ID of a list, for OpMemberOf and OpNotMemberOf.
 	List string `json:"list,omitempty"`
-	// Operator is one of the Op… constants allowed for the property type.
-	Operator string `json:"operator"`
+	// Operator is one of the Op… constants allowed for the property's type
+	// (see the package documentation).
+	Operator Operator `json:"operator"`
 	// Value is the operand of single-value operators, written as the store
 	// writes values: numbers in decimal, dates as YYYY-MM-DD, booleans as
 	// "true" or "false".
@@ -180,26 +186,3 @@ type Filter struct {
 	// needs a value, so "is_not" does not match an empty property.
 	IncludeUnknown bool `json:"includeUnknown,omitempty"`
 }
-
-// PropertyType is the type of a contact property, which decides the
-// operators a filter on it may use. It is a string so it can sit in JSON.
-type PropertyType string
-
-// Property types and their operators (all also take OpIsKnown and
-// OpIsUnknown):
-//
-//   - string: is, is_not, contains, does_not_contain, begins_with, ends_with,
-//     is_any_of, is_none_of; compared case-insensitively.
-//   - number: eq, ne, gt, gte, lt, lte, between.
-//   - date: on, before, after, between; values YYYY-MM-DD (a stored
-//     date-time's date part is used).
-//   - enumeration: is_any_of, is_none_of, is_all_of, is_exactly; the stored
-//     value may hold several options separated by ";"; compared exactly.
-//   - bool: is, with "true" or "false".
-const (
-	TypeString      PropertyType = "string"
-	TypeNumber      PropertyType = "number"
-	TypeDate        PropertyType = "date"
-	TypeEnumeration PropertyType = "enumeration"
-	TypeBool        PropertyType = "bool"
-)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -41,7 +42,7 @@ const (
 type filter struct {
 	list           bool
 	prop           string
-	ptype          PropertyType
+	ptype          condition.PropertyType // string, number, date, enumeration or bool
 	op             opcode
 	negate         bool
 	includeUnknown bool
@@ -79,15 +80,15 @@ func (f *filter) match(v *Visitor) bool {
 // matches no operator, negative ones included.
 func (f *filter) matchValue(raw string) (m, ok bool) {
 	switch f.ptype {
-	case TypeString:
+	case condition.StringProperty:
 		return f.matchString(raw), true
-	case TypeNumber:
+	case condition.NumberProperty:
 		x, err := strconv.ParseFloat(raw, 64)
 		if err != nil {
 			return false, false
 		}
 		return compareNumber(f.op, x, f.num, f.num2), true
-	case TypeDate:
+	case condition.DateProperty:
 		d, ok := parseDate(raw)
 		if !ok {
 			return false, false
@@ -102,9 +103,9 @@ func (f *filter) matchValue(raw string) (m, ok bool) {
 		case opBetween:
 			return f.date <= d && d <= f.date2, true
 		}
-	case TypeEnumeration:
+	case condition.EnumerationProperty:
 		return f.matchEnum(raw), true
-	case TypeBool:
+	case condition.BoolProperty:
 		switch {
 		case strings.EqualFold(raw, "true"):
 			return f.boolean, true

@@ -3,13 +3,17 @@ package targeting
 import (
 	"testing"
 
+	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/store"
 )
 
-func filterMatches(t *testing.T, f Filter, v Visitor) bool {
+// filterMatches compiles f with a schema that gives its property the type
+// typ, and matches it against v.
+func filterMatches(t *testing.T, typ condition.PropertyType, f Filter, v Visitor) bool {
 	t.Helper()
 	spec := Spec{VisitorRules: &VisitorRules{FilterGroups: []FilterGroup{{Filters: []Filter{f}}}}}
-	r, err := spec.Compile()
+	schema := condition.Schema{"contact": {f.Property: {Type: typ}}}
+	r, err := spec.Compile(schema)
 	if err != nil {
 		t.Fatalf("compile %+v: %v", f, err)
 	}
@@ -38,108 +42,113 @@ func TestFilters(t *testing.T) {
 		},
 		Lists: []string{"vip", "newsletter"},
 	}
-	S, N, D, E, B := TypeString, TypeNumber, TypeDate, TypeEnumeration, TypeBool
+	S, N, D, E, B := condition.StringProperty, condition.NumberProperty, condition.DateProperty, condition.EnumerationProperty, condition.BoolProperty
 	tests := []struct {
+		typ  condition.PropertyType
 		f    Filter
 		want bool
 	}{
 		// string
-		{Filter{Property: "email", PropertyType: S, Operator: OpIs, Value: "ann@example.com"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpIs, Value: "bob@example.com"}, false},
-		{Filter{Property: "email", PropertyType: S, Operator: OpIsNot, Value: "bob@example.com"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpIsNot, Value: "ANN@example.com"}, false},
-		{Filter{Property: "email", PropertyType: S, Operator: OpContains, Value: "EXAMPLE"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpDoesNotContain, Value: "example"}, false},
-		{Filter{Property: "email", PropertyType: S, Operator: OpDoesNotContain, Value: "gmail"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpBeginsWith, Value: "ann@"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpEndsWith, Value: ".COM"}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpEndsWith, Value: ".org"}, false},
-		{Filter{Property: "city", PropertyType: S, Operator: OpIs, Value: "amsterdam"}, true},
-		{Filter{Property: "city", PropertyType: S, Operator: OpIsAnyOf, Values: []string{"Utrecht", "AMSTERDAM"}}, true},
-		{Filter{Property: "city", PropertyType: S, Operator: OpIsNoneOf, Values: []string{"Utrecht", "AMSTERDAM"}}, false},
-		{Filter{Property: "city", PropertyType: S, Operator: OpIsNoneOf, Values: []string{"Utrecht"}}, true},
+		{S, Filter{Property: "email", Operator: OpIs, Value: "ann@example.com"}, true},
+		{S, Filter{Property: "email", Operator: OpIs, Value: "bob@example.com"}, false},
+		{S, Filter{Property: "email", Operator: OpIsNot, Value: "bob@example.com"}, true},
+		{S, Filter{Property: "email", Operator: OpIsNot, Value: "ANN@example.com"}, false},
+		{S, Filter{Property: "email", Operator: OpContains, Value: "EXAMPLE"}, true},
+		{S, Filter{Property: "email", Operator: OpDoesNotContain, Value: "example"}, false},
+		{S, Filter{Property: "email", Operator: OpDoesNotContain, Value: "gmail"}, true},
+		{S, Filter{Property: "email", Operator: OpBeginsWith, Value: "ann@"}, true},
+		{S, Filter{Property: "email", Operator: OpEndsWith, Value: ".COM"}, true},
+		{S, Filter{Property: "email", Operator: OpEndsWith, Value: ".org"}, false},
+		{S, Filter{Property: "city", Operator: OpIs, Value: "amsterdam"}, true},
+		{S, Filter{Property: "city", Operator: OpIsAnyOf, Values: []string{"Utrecht", "AMSTERDAM"}}, true},
+		{S, Filter{Property: "city", Operator: OpIsNoneOf, Values: []string{"Utrecht", "AMSTERDAM"}}, false},
+		{S, Filter{Property: "city", Operator: OpIsNoneOf, Values: []string{"Utrecht"}}, true},
 		// known / unknown and includeUnknown
-		{Filter{Property: "email", PropertyType: S, Operator: OpIsKnown}, true},
-		{Filter{Property: "email", PropertyType: S, Operator: OpIsUnknown}, false},
-		{Filter{Property: "missing", PropertyType: S, Operator: OpIsKnown}, false},
-		{Filter{Property: "missing", PropertyType: S, Operator: OpIsUnknown}, true},
-		{Filter{Property: "blank", PropertyType: S, Operator: OpIsUnknown}, true},
-		{Filter{Property: "whitespaceonly", PropertyType: S, Operator: OpIsUnknown}, true},
-		{Filter{Property: "missing", PropertyType: S, Operator: OpIsNot, Value: "x"}, false},
-		{Filter{Property: "missing", PropertyType: S, Operator: OpIsNot, Value: "x", IncludeUnknown: true}, true},
-		{Filter{Property: "missing", PropertyType: S, Operator: OpDoesNotContain, Value: "x"}, false},
-		{Filter{Property: "missing", PropertyType: E, Operator: OpIsNoneOf, Values: []string{"x"}}, false},
-		{Filter{Property: "missing", PropertyType: E, Operator: OpIsNoneOf, Values: []string{"x"}, IncludeUnknown: true}, true},
-		{Filter{Property: "missing", PropertyType: N, Operator: OpGt, Value: "1", IncludeUnknown: true}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpGt, Value: "1000", IncludeUnknown: true}, false},
+		{S, Filter{Property: "email", Operator: OpIsKnown}, true},
+		{S, Filter{Property: "email", Operator: OpIsUnknown}, false},
+		{S, Filter{Property: "missing", Operator: OpIsKnown}, false},
+		{S, Filter{Property: "missing", Operator: OpIsUnknown}, true},
+		{S, Filter{Property: "blank", Operator: OpIsUnknown}, true},
+		{S, Filter{Property: "whitespaceonly", Operator: OpIsUnknown}, true},
+		{S, Filter{Property: "missing", Operator: OpIsNot, Value: "x"}, false},
+		{S, Filter{Property: "missing", Operator: OpIsNot, Value: "x", IncludeUnknown: true}, true},
+		{S, Filter{Property: "missing", Operator: OpDoesNotContain, Value: "x"}, false},
+		{E, Filter{Property: "missing", Operator: OpIsNoneOf, Values: []string{"x"}}, false},
+		{E, Filter{Property: "missing", Operator: OpIsNoneOf, Values: []string{"x"}, IncludeUnknown: true}, true},
+		{N, Filter{Property: "missing", Operator: OpGt, Value: "1", IncludeUnknown: true}, true},
+		{N, Filter{Property: "employees", Operator: OpGt, Value: "1000", IncludeUnknown: true}, false},
 		// number
-		{Filter{Property: "employees", PropertyType: N, Operator: OpEq, Value: "120"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpEq, Value: "120.0"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpNe, Value: "120"}, false},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpNe, Value: "121"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpGt, Value: "119.5"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpGt, Value: "120"}, false},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpGte, Value: "120"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpLt, Value: "120"}, false},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpLte, Value: "120"}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpBetween, Values: []string{"100", "120"}}, true},
-		{Filter{Property: "employees", PropertyType: N, Operator: OpBetween, Values: []string{"121", "200"}}, false},
-		{Filter{Property: "revenue", PropertyType: N, Operator: OpGte, Value: "1000000"}, true},
-		{Filter{Property: "score", PropertyType: N, Operator: OpGt, Value: "0"}, false},
-		{Filter{Property: "score", PropertyType: N, Operator: OpNe, Value: "0"}, false},
-		{Filter{Property: "score", PropertyType: N, Operator: OpIsKnown}, true},
+		{N, Filter{Property: "employees", Operator: OpEq, Value: "120"}, true},
+		{N, Filter{Property: "employees", Operator: OpEq, Value: "120.0"}, true},
+		{N, Filter{Property: "employees", Operator: OpNe, Value: "120"}, false},
+		{N, Filter{Property: "employees", Operator: OpNe, Value: "121"}, true},
+		{N, Filter{Property: "employees", Operator: OpGt, Value: "119.5"}, true},
+		{N, Filter{Property: "employees", Operator: OpGt, Value: "120"}, false},
+		{N, Filter{Property: "employees", Operator: OpGte, Value: "120"}, true},
+		{N, Filter{Property: "employees", Operator: OpLt, Value: "120"}, false},
+		{N, Filter{Property: "employees", Operator: OpLte, Value: "120"}, true},
+		{N, Filter{Property: "employees", Operator: OpBetween, Values: []string{"100", "120"}}, true},
+		{N, Filter{Property: "employees", Operator: OpBetween, Values: []string{"121", "200"}}, false},
+		{N, Filter{Property: "revenue", Operator: OpGte, Value: "1000000"}, true},
+		{N, Filter{Property: "score", Operator: OpGt, Value: "0"}, false},
+		{N, Filter{Property: "score", Operator: OpNe, Value: "0"}, false},
+		{N, Filter{Property: "score", Operator: OpIsKnown}, true},
 		// date
-		{Filter{Property: "signup", PropertyType: D, Operator: OpOn, Value: "2026-03-15"}, true},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpOn, Value: "2026-03-16"}, false},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpBefore, Value: "2026-03-16"}, true},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpBefore, Value: "2026-03-15"}, false},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpAfter, Value: "2026-03-14"}, true},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpAfter, Value: "2026-03-15"}, false},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpBetween, Values: []string{"2026-03-15", "2026-03-31"}}, true},
-		{Filter{Property: "signup", PropertyType: D, Operator: OpBetween, Values: []string{"2026-01-01", "2026-03-14"}}, false},
-		{Filter{Property: "lastseen", PropertyType: D, Operator: OpOn, Value: "2026-03-20"}, true},
-		{Filter{Property: "baddate", PropertyType: D, Operator: OpBefore, Value: "2030-01-01"}, false},
+		{D, Filter{Property: "signup", Operator: OpOn, Value: "2026-03-15"}, true},
+		{D, Filter{Property: "signup", Operator: OpOn, Value: "2026-03-16"}, false},
+		{D, Filter{Property: "signup", Operator: OpBefore, Value: "2026-03-16"}, true},
+		{D, Filter{Property: "signup", Operator: OpBefore, Value: "2026-03-15"}, false},
+		{D, Filter{Property: "signup", Operator: OpAfter, Value: "2026-03-14"}, true},
+		{D, Filter{Property: "signup", Operator: OpAfter, Value: "2026-03-15"}, false},
+		{D, Filter{Property: "signup", Operator: OpBetween, Values: []string{"2026-03-15", "2026-03-31"}}, true},
+		{D, Filter{Property: "signup", Operator: OpBetween, Values: []string{"2026-01-01", "2026-03-14"}}, false},
+		{D, Filter{Property: "lastseen", Operator: OpOn, Value: "2026-03-20"}, true},
+		{D, Filter{Property: "baddate", Operator: OpBefore, Value: "2030-01-01"}, false},
 		// enumeration
-		{Filter{Property: "stage", PropertyType: E, Operator: OpIsAnyOf, Values: []string{"lead", "customer"}}, true},
-		{Filter{Property: "stage", PropertyType: E, Operator: OpIsAnyOf, Values: []string{"Lead"}}, false},
-		{Filter{Property: "stage", PropertyType: E, Operator: OpIsNoneOf, Values: []string{"customer"}}, true},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsAnyOf, Values: []string{"email"}}, true},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsAnyOf, Values: []string{"chat;bots"}}, false},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsNoneOf, Values: []string{"bots", "x"}}, false},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsAllOf, Values: []string{"bots", "chat"}}, true},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsAllOf, Values: []string{"bots", "sms"}}, false},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsExactly, Values: []string{"email", "chat", "bots"}}, true},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsExactly, Values: []string{"email", "chat"}}, false},
-		{Filter{Property: "interests", PropertyType: E, Operator: OpIsExactly, Values: []string{"email", "chat", "bots", "sms"}}, false},
+		{E, Filter{Property: "stage", Operator: OpIsAnyOf, Values: []string{"lead", "customer"}}, true},
+		{E, Filter{Property: "stage", Operator: OpIsAnyOf, Values: []string{"Lead"}}, false},
+		{E, Filter{Property: "stage", Operator: OpIsNoneOf, Values: []string{"customer"}}, true},
+		{E, Filter{Property: "interests", Operator: OpIsAnyOf, Values: []string{"email"}}, true},
+		{E, Filter{Property: "interests", Operator: OpIsAnyOf, Values: []string{"chat;bots"}}, false},
+		{E, Filter{Property: "interests", Operator: OpIsNoneOf, Values: []string{"bots", "x"}}, false},
+		{E, Filter{Property: "interests", Operator: OpIsAllOf, Values: []string{"bots", "chat"}}, true},
+		{E, Filter{Property: "interests", Operator: OpIsAllOf, Values: []string{"bots", "sms"}}, false},
+		{E, Filter{Property: "interests", Operator: OpIsExactly, Values: []string{"email", "chat", "bots"}}, true},
+		{E, Filter{Property: "interests", Operator: OpIsExactly, Values: []string{"email", "chat"}}, false},
+		{E, Filter{Property: "interests", Operator: OpIsExactly, Values: []string{"email", "chat", "bots", "sms"}}, false},
 		// bool
-		{Filter{Property: "subscribed", PropertyType: B, Operator: OpIs, Value: "true"}, true},
-		{Filter{Property: "subscribed", PropertyType: B, Operator: OpIs, Value: "false"}, false},
-		{Filter{Property: "opted_out", PropertyType: B, Operator: OpIs, Value: "false"}, true},
-		{Filter{Property: "weird_bool", PropertyType: B, Operator: OpIs, Value: "true"}, false},
-		{Filter{Property: "weird_bool", PropertyType: B, Operator: OpIs, Value: "false"}, false},
-		{Filter{Property: "missing", PropertyType: B, Operator: OpIs, Value: "false"}, false},
+		{B, Filter{Property: "subscribed", Operator: OpIs, Value: "true"}, true},
+		{B, Filter{Property: "subscribed", Operator: OpIs, Value: "false"}, false},
+		{B, Filter{Property: "opted_out", Operator: OpIs, Value: "false"}, true},
+		{B, Filter{Property: "weird_bool", Operator: OpIs, Value: "true"}, false},
+		{B, Filter{Property: "weird_bool", Operator: OpIs, Value: "false"}, false},
+		{B, Filter{Property: "missing", Operator: OpIs, Value: "false"}, false},
 		// lists
-		{Filter{List: "vip", Operator: OpMemberOf}, true},
-		{Filter{List: "partners", Operator: OpMemberOf}, false},
-		{Filter{List: "partners", Operator: OpNotMemberOf}, true},
-		{Filter{List: "vip", Operator: OpNotMemberOf}, false},
+		{"", Filter{List: "vip", Operator: OpMemberOf}, true},
+		{"", Filter{List: "partners", Operator: OpMemberOf}, false},
+		{"", Filter{List: "partners", Operator: OpNotMemberOf}, true},
+		{"", Filter{List: "vip", Operator: OpNotMemberOf}, false},
 	}
 	anonymous := Visitor{Properties: contact.Properties, Lists: contact.Lists}
 	for _, tt := range tests {
-		if got := filterMatches(t, tt.f, contact); got != tt.want {
+		if got := filterMatches(t, tt.typ, tt.f, contact); got != tt.want {
 			t.Errorf("%+v: got %v, want %v", tt.f, got, tt.want)
 		}
 		// Contact-based filters never match a visitor who is not a known
 		// contact, whatever the operator.
-		if filterMatches(t, tt.f, anonymous) {
+		if filterMatches(t, tt.typ, tt.f, anonymous) {
 			t.Errorf("%+v matches an unknown visitor", tt.f)
 		}
 	}
 }
 
 func TestAudienceAndGroups(t *testing.T) {
-	lead := Filter{Property: "stage", PropertyType: TypeEnumeration, Operator: OpIsAnyOf, Values: []string{"lead"}}
-	big := Filter{Property: "employees", PropertyType: TypeNumber, Operator: OpGte, Value: "100"}
+	lead := Filter{Property: "stage", Operator: OpIsAnyOf, Values: []string{"lead"}}
+	big := Filter{Property: "employees", Operator: OpGte, Value: "100"}
+	schema := condition.Schema{"contact": {
+		"stage":     {Type: condition.EnumerationProperty},
+		"employees": {Type: condition.NumberProperty},
+	}}
 	vip := Filter{List: "vip", Operator: OpMemberOf}
 	rules := map[string]*VisitorRules{
 		"all":                   nil,
@@ -165,7 +174,7 @@ func TestAudienceAndGroups(t *testing.T) {
 		"(lead AND big) OR vip": {"big lead": true, "small vip": true},
 	}
 	for rname, vr := range rules {
-		r, err := (&Spec{VisitorRules: vr}).Compile()
+		r, err := (&Spec{VisitorRules: vr}).Compile(schema)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,16 +192,27 @@ func TestAudienceAndGroups(t *testing.T) {
 func TestPropertySchema(t *testing.T) {
 	spec := Spec{VisitorRules: &VisitorRules{FilterGroups: []FilterGroup{{Filters: []Filter{
 		{Property: "employees", Operator: OpGt, Value: "10"},
-		{Property: "stage", PropertyType: TypeEnumeration, Operator: OpIsAnyOf, Values: []string{"lead"}},
+		{Property: "stage", Operator: OpIsAnyOf, Values: []string{"lead"}},
+		{Property: "email", Operator: OpEndsWith, Value: "@example.com"},
 	}}}}}
-	schema := map[string]PropertyType{"employees": TypeNumber, "stage": TypeEnumeration}
-	r, err := spec.Compile(WithPropertySchema(schema))
+	schema := condition.Schema{"contact": {
+		"employees": {Type: condition.NumberProperty},
+		"stage":     {Type: condition.EnumerationProperty},
+		"email":     {Type: condition.EmailProperty},
+	}, "company": {
+		"employees": {Type: condition.StringProperty}, // another object: ignored
+	}}
+	r, err := spec.Compile(schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema["employees"] = TypeString // Compile copied the schema
-	v := Visitor{Known: true, Properties: store.Properties{"employees": "9.5e1", "stage": "lead"}}
+	schema["contact"]["employees"] = condition.PropertyDef{Type: condition.StringProperty} // Compile does not keep the schema
+	v := Visitor{Known: true, Properties: store.Properties{"employees": "9.5e1", "stage": "lead;customer", "email": "Ann@Example.com"}}
 	if !r.visitorPass(&v) {
-		t.Error("schema-typed number filter did not match")
+		t.Error("schema-typed filters did not match")
+	}
+	v.Properties["employees"] = "9"
+	if r.visitorPass(&v) {
+		t.Error("9 > 10")
 	}
 }

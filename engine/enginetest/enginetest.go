@@ -1,6 +1,6 @@
 // Package enginetest is a test harness for projects that embed chatflow:
-// a fake clock, memory stores, a fluent conversation script and golden
-// transcript files.
+// a fake clock, memory stores (or the host's own), a fluent conversation
+// script and golden transcript files.
 //
 //	h := enginetest.New(t, flowJSON)
 //	h.Start("c1").
@@ -10,13 +10,14 @@
 //		ExpectStatus(engine.StatusFinished).
 //		MatchGolden("testdata/ada.golden")
 //
-// Run the tests with -update to rewrite golden files.
+// The package registers no flags. Golden files are rewritten instead of
+// compared when Harness.Update is set, which New does when the environment
+// variable CHATFLOW_UPDATE_GOLDEN is set (to anything but "" or "0"); a host
+// with its own -update flag sets h.Update itself.
 package enginetest
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,19 +29,12 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/memory"
 )
 
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files instead of comparing with them")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+// UpdateEnv is the environment variable that makes New set Harness.Update.
+const UpdateEnv = "CHATFLOW_UPDATE_GOLDEN"
 
 // Epoch is the time a harness clock starts at.
 var Epoch = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
@@ -69,7 +63,8 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// Harness runs one flow on an engine with memory stores and a fake clock.
+// Harness runs one flow on an engine with a fake clock. Its methods must be
+// called from the test's goroutine.
 type Harness struct {
 	tb testing.TB
 	// Engine is the engine under test.
@@ -78,51 +73,30 @@ type Harness struct {
 	Flow *engine.Flow
 	// Clock drives the engine's time.
 	Clock *Clock
-	// Contacts holds contacts and companies.
-	Contacts *memory.Contacts
-	// Sessions holds the sessions.
-	Sessions *memory.Sessions
-	// Consent holds the consent records.
-	Consent *memory.ConsentRecords
+	// Stores are the stores the engine uses: the host's, with memory
+	// stores in the fields it left nil.
+	Stores store.Stores
+	// Update makes MatchGolden rewrite golden files instead of comparing
+	// with them.
+	Update bool
 }
 
-// Option adjusts the engine configuration before the harness builds it.
-// The configuration starts with the harness's memory stores and clock
-// (Config.Clock is the harness clock); an option that swaps in other
-// *memory stores makes the harness read those.
-type Option func(*engine.Config)
-
-// WithRegistry makes the engine load flows with a registry that includes
-// host-defined action types.
-func WithRegistry(r *action.Registry) Option {
-	return func(c *engine.Config) { c.Registry = r }
-}
-
-// WithPorts gives the engine the host's ports.
-func WithPorts(p *action.Ports) Option { return func(c *engine.Config) { c.Ports = p } }
-
-// WithSchema sets the property schema.
-func WithSchema(s action.Schema) Option { return func(c *engine.Config) { c.Schema = s } }
-
-// New loads and publishes flowJSON on a fresh engine. It fails the test if
-// the flow does not load.
-func New(tb testing.TB, flowJSON []byte, opts ...Option) *Harness {
+// New loads and publishes flowJSON on a fresh engine with memory stores.
+// It fails the test if the flow does not load.
+func New(tb testing.TB, flowJSON []byte) *Harness {
 	tb.Helper()
-	h := &Harness{tb: tb, Clock: NewClock(Epoch), Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Consent: memory.NewConsentRecords()}
-	cfg := engine.Config{Contacts: h.Contacts, Companies: h.Contacts, Sessions: h.Sessions, ConsentRecords: h.Consent, Clock: h.Clock.Now}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	// An option may swap in its own memory stores; the harness reads those.
-	if c, ok := cfg.Contacts.(*memory.Contacts); ok {
-		h.Contacts = c
-	}
-	if s, ok := cfg.Sessions.(*memory.Sessions); ok {
-		h.Sessions = s
-	}
-	if r, ok := cfg.ConsentRecords.(*memory.ConsentRecords); ok {
-		h.Consent = r
-	}
+	return NewWith(tb, engine.Config{}, flowJSON)
+}
+
+// NewWith is New with the host's configuration: its stores, ports, action
+// types and schema. Every store cfg leaves nil is a fresh memory store, and
+// the engine's clock is the harness's fake clock whatever cfg.Clock says.
+func NewWith(tb testing.TB, cfg engine.Config, flowJSON []byte) *Harness {
+	tb.Helper()
+	h := &Harness{tb: tb, Clock: NewClock(Epoch), Update: updateFromEnv()}
+	cfg.Stores = withMemory(cfg.Stores)
+	cfg.Clock = h.Clock.Now
+	h.Stores = cfg.Stores
 	e, err := engine.New(cfg)
 	if err != nil {
 		tb.Fatalf("enginetest: %v", err)
@@ -136,6 +110,53 @@ func New(tb testing.TB, flowJSON []byte, opts ...Option) *Harness {
 	}
 	h.Engine, h.Flow = e, f
 	return h
+}
+
+// withMemory fills the nil fields of st with memory stores.
+func withMemory(st store.Stores) store.Stores {
+	m := memory.New()
+	fill := func(dst *store.Stores) {
+		if dst.Contacts == nil {
+			dst.Contacts = m.Contacts
+		}
+		if dst.Companies == nil {
+			dst.Companies = m.Companies
+		}
+		if dst.Sessions == nil {
+			dst.Sessions = m.Sessions
+		}
+		if dst.Locker == nil {
+			dst.Locker = m.Locker
+		}
+		if dst.Consent == nil {
+			dst.Consent = m.Consent
+		}
+		if dst.Subscriptions == nil {
+			dst.Subscriptions = m.Subscriptions
+		}
+		if dst.Lists == nil {
+			dst.Lists = m.Lists
+		}
+		if dst.Workflows == nil {
+			dst.Workflows = m.Workflows
+		}
+		if dst.Tickets == nil {
+			dst.Tickets = m.Tickets
+		}
+		if dst.KnowledgeBase == nil {
+			dst.KnowledgeBase = m.KnowledgeBase
+		}
+		if dst.Meetings == nil {
+			dst.Meetings = m.Meetings
+		}
+	}
+	fill(&st)
+	return st
+}
+
+func updateFromEnv() bool {
+	v := os.Getenv(UpdateEnv)
+	return v != "" && v != "0"
 }
 
 // Conversation is a scripted conversation. Each step fails the test (with
@@ -163,7 +184,7 @@ func (h *Harness) StartWith(req engine.StartRequest) *Conversation {
 	}
 	c := &Conversation{h: h, id: req.ConversationID}
 	c.lines = append(c.lines, "-- start")
-	c.record(h.Engine.Start(context.Background(), req))
+	c.record(h.Engine.Start(h.tb.Context(), req))
 	return c
 }
 
@@ -192,7 +213,7 @@ func (c *Conversation) Send(in engine.Input) *Conversation {
 		c.seq++
 		in.MessageID = fmt.Sprintf("%s-m%d", c.id, c.seq)
 	}
-	c.record(c.h.Engine.Handle(context.Background(), in))
+	c.record(c.h.Engine.Handle(c.h.tb.Context(), in))
 	return c
 }
 
@@ -228,8 +249,8 @@ func (c *Conversation) record(r *engine.Reply, err error) {
 			st += " (quick replies only)"
 		}
 	}
-	if r.Duplicate {
-		st += ", duplicate"
+	if r.Outcome != engine.OutcomeProcessed {
+		st += ", " + string(r.Outcome)
 	}
 	c.lines = append(c.lines, st)
 }
@@ -373,26 +394,27 @@ func (c *Conversation) ExpectError(target error) *Conversation {
 	return c
 }
 
-// Property returns a contact property of the conversation's visitor: from
-// the contact record once there is one, else from the values the session
-// keeps until the visitor is known.
+// Property returns a contact property of the conversation's visitor, read
+// through the engine's stores (Engine.VisitorProperties): from the contact
+// record once there is one, else from the values the session keeps until
+// the visitor is known.
 func (c *Conversation) Property(name string) (string, bool) {
 	c.h.tb.Helper()
-	ctx := context.Background()
-	s, err := c.h.Engine.Session(ctx, c.id)
+	props, err := c.h.Engine.VisitorProperties(c.h.tb.Context(), c.id)
 	if err != nil {
 		c.h.tb.Fatalf("enginetest: %s: %v", c.id, err)
 	}
-	if s.ContactID == "" {
-		v, ok := s.Pending[name]
-		return v, ok
-	}
-	ct, err := c.h.Contacts.Contact(ctx, s.ContactID)
-	if err != nil {
-		c.h.tb.Fatalf("enginetest: %s: contact %s: %v", c.id, s.ContactID, err)
-	}
-	v, ok := ct.Properties[name]
+	v, ok := props[name]
 	return v, ok
+}
+
+// ExpectOutcome checks what became of the last input.
+func (c *Conversation) ExpectOutcome(want engine.Outcome) *Conversation {
+	c.h.tb.Helper()
+	if c.ok() && c.last.Outcome != want {
+		c.h.tb.Errorf("enginetest: %s: outcome %q, want %q", c.id, c.last.Outcome, want)
+	}
+	return c
 }
 
 // ExpectProperty checks a contact property of the visitor.
@@ -417,18 +439,18 @@ func (c *Conversation) ExpectNoProperty(name string) *Conversation {
 func (c *Conversation) Transcript() string { return strings.Join(c.lines, "\n") + "\n" }
 
 // MatchGolden compares the transcript with a golden file (rewriting it when
-// the tests run with -update).
+// Harness.Update is set).
 func (c *Conversation) MatchGolden(path string) *Conversation {
 	c.h.tb.Helper()
-	Golden(c.h.tb, path, []byte(c.Transcript()))
+	Golden(c.h.tb, path, []byte(c.Transcript()), c.h.Update)
 	return c
 }
 
 // Golden compares got with the golden file at path, or rewrites the file
-// when the tests run with -update.
-func Golden(tb testing.TB, path string, got []byte) {
+// when update is true.
+func Golden(tb testing.TB, path string, got []byte, update bool) {
 	tb.Helper()
-	if updating() {
+	if update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			tb.Fatalf("enginetest: %v", err)
 		}
@@ -439,9 +461,9 @@ func Golden(tb testing.TB, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		tb.Fatalf("enginetest: reading golden file (run with -update to create it): %v", err)
+		tb.Fatalf("enginetest: reading golden file (set %s=1 to create it): %v", UpdateEnv, err)
 	}
 	if string(want) != string(got) {
-		tb.Errorf("enginetest: %s differs (run with -update to accept):\n--- want\n%s\n--- got\n%s", path, want, got)
+		tb.Errorf("enginetest: %s differs (set %s=1 to accept):\n--- want\n%s\n--- got\n%s", path, UpdateEnv, want, got)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/examples/templates"
 	"github.com/chatflow/chatflow/store/memory"
@@ -58,7 +59,7 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 	}
 	sb := templates.NewSandbox()
 	contacts := sb.Contacts
-	eng, err := engine.New(sb.Config(nil))
+	eng, err := engine.New(sb.Config())
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		}
 		if text == "/booked" {
 			// Stands in for the host reporting a booking from the scheduler.
-			input := engine.Input{ConversationID: conv, MessageID: "m" + strconv.Itoa(n), Signal: action.SignalMeetingBooked}
+			input := engine.Input{ConversationID: conv, MessageID: "m" + strconv.Itoa(n), Signal: builtin.SignalMeetingBooked}
 			if next, err := eng.Handle(ctx, input); err != nil {
 				fmt.Fprintln(out, "(", err, ")")
 			} else {
@@ -118,14 +119,14 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		}
 		next, err := eng.Handle(ctx, input)
 		switch {
-		case errors.Is(err, engine.ErrConversationOver):
-			fmt.Fprintln(out, "(the bot is done; a team member would pick this up in the inbox)")
-			continue
 		case errors.Is(err, engine.ErrInvalidInput):
 			fmt.Fprintln(out, "(", err, ")")
 			continue
 		case err != nil:
 			return err
+		case next.Outcome == engine.OutcomeConversationOver:
+			fmt.Fprintln(out, "(the bot is done; a team member would pick this up in the inbox)")
+			continue
 		}
 		reply = next
 		show(out, reply, interactive)
@@ -151,7 +152,7 @@ func show(out io.Writer, r *engine.Reply, interactive bool) {
 			time.Sleep(min(m.Delay, 2*time.Second))
 		}
 		switch {
-		case m.Type == action.MeetingBubble:
+		case m.Type == builtin.MeetingBubble:
 			fmt.Fprintf(out, "bot> [book a meeting: %s]\n", m.URL)
 		case m.Type != action.TextBubble:
 			fmt.Fprintf(out, "bot> [%s] %s %s\n", m.Type, m.URL, m.Text)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/memory"
 	"github.com/chatflow/chatflow/targeting/availability"
 )
@@ -28,7 +29,7 @@ type Sandbox struct {
 }
 
 // SampleArticles are the sandbox's help-center articles.
-var SampleArticles = []action.Article{
+var SampleArticles = []store.Article{
 	{ID: "reset-password", Title: "Reset your password", Subtitle: "Forgot your password? Choose a new one.", Category: "Account",
 		Tags: []string{"password", "login"}, Body: "Click Forgot password on the sign-in page and follow the link we email you.",
 		URL: "https://help.example.com/reset-password"},
@@ -52,7 +53,7 @@ func NewSandbox() *Sandbox {
 		Contacts: memory.NewContacts(), Sessions: memory.NewSessions(), Consent: memory.NewConsentRecords(),
 		KnowledgeBase: memory.NewKnowledgeBase(), Directory: availability.NewMemory(), Agents: memory.NewAgents(true),
 		Tickets: memory.NewTickets(), Lists: memory.NewLists("chat-leads"), Workflows: memory.NewWorkflows("onboarding"),
-		Meetings: memory.NewMeetings(map[string]action.MeetingLink{
+		Meetings: memory.NewMeetings(map[string]store.MeetingLink{
 			"sales-demo": {URL: "https://meetings.example.com/sales-demo", AvailableSoon: true},
 		}),
 		Subscriptions: memory.NewSubscriptions(),
@@ -66,27 +67,29 @@ func NewSandbox() *Sandbox {
 	return s
 }
 
-// Ports returns the sandbox's ports.
-func (s *Sandbox) Ports() *action.Ports {
-	return &action.Ports{
+// Stores returns the sandbox's stores.
+func (s *Sandbox) Stores() store.Stores {
+	return store.Stores{
+		Contacts: s.Contacts, Companies: s.Contacts, Sessions: s.Sessions, Consent: s.Consent,
 		Subscriptions: s.Subscriptions, Lists: s.Lists, Workflows: s.Workflows, Tickets: s.Tickets,
-		KnowledgeBase: s.KnowledgeBase, Directory: s.Directory, Agents: s.Agents, Meetings: s.Meetings,
+		KnowledgeBase: s.KnowledgeBase, Meetings: s.Meetings,
 	}
+}
+
+// Ports returns the sandbox's ports.
+func (s *Sandbox) Ports() builtin.Ports {
+	return builtin.Ports{Directory: s.Directory, Agents: s.Agents}
 }
 
 // Config returns an engine configuration on the sandbox. The `available`
 // condition variable is true when a member of the "support" team is
-// available; clock may be nil (time.Now).
-func (s *Sandbox) Config(clock func() time.Time) engine.Config {
+// available.
+func (s *Sandbox) Config() engine.Config {
 	support := &availability.Channel{Mode: availability.ByUsers, TeamIDs: []string{"support"}}
-	if clock == nil {
-		clock = time.Now
-	}
 	return engine.Config{
-		Contacts: s.Contacts, Companies: s.Contacts, Sessions: s.Sessions, ConsentRecords: s.Consent,
-		Ports: s.Ports(), Clock: clock,
-		Available: func(ctx context.Context, _ string) (bool, error) {
-			return support.Available(ctx, s.Directory, clock())
+		Stores: s.Stores(), Ports: s.Ports(),
+		Available: func(ctx context.Context, _ string, now time.Time) (bool, error) {
+			return support.Available(ctx, s.Directory, now)
 		},
 	}
 }

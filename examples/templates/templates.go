@@ -18,6 +18,10 @@ var files embed.FS
 // ErrUnknown reports a template name that does not exist.
 var ErrUnknown = errors.New("templates: unknown template")
 
+// FS returns the templates as a read-only file system: one file per
+// template, named <name>.json, at its root.
+func FS() fs.FS { return files }
+
 // Names returns the template names, sorted.
 func Names() []string {
 	entries, _ := fs.ReadDir(files, ".")

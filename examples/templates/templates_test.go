@@ -4,10 +4,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/examples/templates"
+	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/targeting/availability"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,10 +21,7 @@ func harness(t *testing.T, name string) (*enginetest.Harness, *templates.Sandbox
 	data, err := templates.JSON(name)
 	require.NoError(t, err)
 	sb := templates.NewSandbox()
-	h := enginetest.New(t, data, func(c *engine.Config) {
-		clock := c.Clock
-		*c = sb.Config(clock)
-	})
+	h := enginetest.NewWith(t, sb.Config(), data)
 	assert.Empty(t, h.Flow.Warnings(), "template %s has disconnected actions", name)
 	return h, sb
 }
@@ -59,7 +57,7 @@ func TestConcierge(t *testing.T) {
 	c.MatchGolden(golden("concierge"))
 
 	h.Start("m").Clicks("meeting").Says("mo@example.com").ExpectBot("Pick a time that suits you:", "").
-		Send(engine.Input{Signal: action.SignalMeetingBooked}).ExpectBot("You're booked. See you then!").
+		Send(engine.Input{Signal: builtin.SignalMeetingBooked}).ExpectBot("You're booked. See you then!").
 		ExpectStatus(engine.StatusFinished)
 }
 
@@ -70,9 +68,9 @@ func TestMeetings(t *testing.T) {
 	msgs := c.Reply().Messages
 	require.NotEmpty(t, msgs)
 	last := msgs[len(msgs)-1]
-	assert.Equal(t, action.MeetingBubble, last.Type)
+	assert.Equal(t, builtin.MeetingBubble, last.Type)
 	assert.Equal(t, "inline", last.Name, "name, last name and email are known: the scheduler can show inline")
-	c.Send(engine.Input{Signal: action.SignalMeetingBooked}).
+	c.Send(engine.Input{Signal: builtin.SignalMeetingBooked}).
 		ExpectBot("You're booked! A calendar invitation is on its way to mo@example.com.", "Thanks for your time. Talk soon!").
 		MatchGolden(golden("meetings"))
 	h.Start("n").Clicks("no").ExpectBot("No problem. You can come back any time to book a meeting.")
@@ -86,7 +84,7 @@ func TestTickets(t *testing.T) {
 		ExpectBot("Thanks! Your ticket number is ticket-1. We'll reply to tia@example.com.").
 		MatchGolden(golden("tickets"))
 	tk := sb.Tickets.All()["ticket-1"]
-	assert.Equal(t, "HIGH", tk.Priority)
+	assert.Equal(t, store.TicketHigh, tk.Priority)
 	assert.Equal(t, "The app crashes when I export a report.", tk.Description)
 	assert.Equal(t, "Urgent chat ticket from tia@example.com", tk.Name)
 }

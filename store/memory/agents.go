@@ -3,29 +3,21 @@ package memory
 import (
 	"context"
 	"sync"
-
-	"github.com/chatflow/chatflow/action"
 )
 
-// Agents is an in-memory action.Agents: the AI customer agent's
-// availability as a switch the host or a test sets. The zero value reports
-// the agent unavailable. Agents is safe for concurrent use and must not be
-// copied after first use.
+// Agents reports whether the AI customer agent is available: a switch the
+// host or a test sets, for the built-in actions that hand a conversation to
+// the agent. It has the method Available(ctx) (bool, error) those actions
+// ask for. It is not a store (it persists nothing), so store.Stores has no
+// field for it.
 //
-// Use it with the Directory of package targeting/availability (its Memory
-// type) to run Send to customer agent and Send to team member:
-//
-//	agents := memory.NewAgents(true)
-//	ports := &action.Ports{Directory: availability.NewMemory(), Agents: agents}
-//	…
-//	agents.SetAvailable(false) // later conversations fall back to people
+// The zero value reports the agent unavailable. Agents is safe for
+// concurrent use and must not be copied after first use.
 type Agents struct {
 	mu        sync.RWMutex
 	available bool
 	err       error
 }
-
-var _ action.Agents = (*Agents)(nil)
 
 // NewAgents returns an Agents that reports the given availability.
 func NewAgents(available bool) *Agents { return &Agents{available: available} }
@@ -45,8 +37,8 @@ func (a *Agents) SetErr(err error) {
 	a.mu.Unlock()
 }
 
-// Available implements action.Agents. It returns ctx.Err() when the context
-// has ended.
+// Available reports the availability last set, or the error set with
+// SetErr. It returns ctx.Err() when the context has ended.
 func (a *Agents) Available(ctx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err

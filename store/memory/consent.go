@@ -2,86 +2,165 @@ package memory
 
 import (
 	"context"
-	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/chatflow/chatflow/consent"
 )
 
-// ConsentRecords is an in-memory consent.Records. Safe for concurrent use;
-// the zero value is empty and ready.
+// ConsentRecords is an in-memory consent.Records. Records are listed in the
+// order they were appended; a record appended with no ID gets
+// "consent-1", "consent-2", … (numbers are never reused, even after Erase).
+// Records are indexed by visitor and by contact, so every method takes
+// time in proportion to the records of the visitor or contact it names, not
+// to all the records kept.
+//
+// The zero value is an empty store ready to use. ConsentRecords is safe for
+// concurrent use and must not be copied after first use.
 type ConsentRecords struct {
-	mu      sync.Mutex
-	records []consent.Record
-	ids     map[string]bool
+	mu        sync.Mutex
+	ids       map[string]bool // every ID ever stored
+	lastID    int
+	seq       uint64
+	byVisitor map[string][]*consentEntry // in order of seq
+	byContact map[string][]*consentEntry // in order of seq
 }
+
+// consentEntry is a stored record. A record with neither a visitor nor a
+// contact is in no index: no method could find or erase it.
+type consentEntry struct {
+	seq    uint64 // order of appending
+	rec    consent.Record
+	erased bool
+}
+
+var _ consent.Records = (*ConsentRecords)(nil)
 
 // NewConsentRecords returns an empty record store.
 func NewConsentRecords() *ConsentRecords { return &ConsentRecords{} }
 
-// Append stores a record once per ID; an empty ID gets a new one.
+// Append stores a copy of r once per ID: appending a record with an ID
+// stored before does nothing, even when that record has since been erased.
+// A record with an empty ID gets a new one.
 func (c *ConsentRecords) Append(_ context.Context, r consent.Record) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ids == nil {
 		c.ids = map[string]bool{}
+		c.byVisitor = map[string][]*consentEntry{}
+		c.byContact = map[string][]*consentEntry{}
 	}
-	if r.ID == "" {
-		r.ID = fmt.Sprintf("consent-%d", len(c.records)+1)
+	generated := false
+	// A new ID must not be one stored before (by a caller, or before an
+	// Erase): Append would take the record for a repeat and drop it.
+	for r.ID == "" || (generated && c.ids[r.ID]) {
+		generated = true
+		c.lastID++
+		r.ID = "consent-" + strconv.Itoa(c.lastID)
 	}
 	if c.ids[r.ID] {
 		return nil
 	}
 	c.ids[r.ID] = true
-	c.records = append(c.records, r)
+	c.seq++
+	e := &consentEntry{seq: c.seq, rec: r}
+	if r.VisitorID != "" {
+		c.byVisitor[r.VisitorID] = append(c.byVisitor[r.VisitorID], e)
+	}
+	if r.ContactID != "" {
+		c.byContact[r.ContactID] = append(c.byContact[r.ContactID], e)
+	}
 	return nil
 }
 
-// ForContact lists a contact's records, oldest first.
+// ForContact lists copies of a contact's records, oldest first.
 func (c *ConsentRecords) ForContact(_ context.Context, contactID string) ([]consent.Record, error) {
-	return c.filter(func(r consent.Record) bool { return contactID != "" && r.ContactID == contactID }), nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return records(c.byContact[contactID]), nil
 }
 
-// ForVisitor lists a visitor's records, oldest first.
+// ForVisitor lists copies of a visitor's records, oldest first.
 func (c *ConsentRecords) ForVisitor(_ context.Context, visitorID string) ([]consent.Record, error) {
-	return c.filter(func(r consent.Record) bool { return visitorID != "" && r.VisitorID == visitorID }), nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return records(c.byVisitor[visitorID]), nil
+}
+
+// records copies the records of entries, or returns nil for none.
+func records(entries []*consentEntry) []consent.Record {
+	if len(entries) == 0 {
+		return nil
+	}
+	out := make([]consent.Record, len(entries))
+	for i, e := range entries {
+		out[i] = e.rec
+	}
+	return out
 }
 
 // LinkContact sets the contact of the visitor's records that have none.
 func (c *ConsentRecords) LinkContact(_ context.Context, visitorID, contactID string) error {
+	if visitorID == "" || contactID == "" {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := range c.records {
-		if r := &c.records[i]; visitorID != "" && r.VisitorID == visitorID && r.ContactID == "" {
-			r.ContactID = contactID
+	var linked []*consentEntry
+	for _, e := range c.byVisitor[visitorID] {
+		if e.rec.ContactID == "" {
+			e.rec.ContactID = contactID
+			linked = append(linked, e)
 		}
 	}
+	if len(linked) == 0 {
+		return nil
+	}
+	// Merge the two lists, both in order of seq, into one.
+	merged := append(c.byContact[contactID], linked...)
+	slices.SortStableFunc(merged, func(a, b *consentEntry) int {
+		return compareUint(a.seq, b.seq)
+	})
+	c.byContact[contactID] = merged
 	return nil
 }
 
-// Erase deletes the records of the visitor or the contact.
+// Erase deletes the records of the visitor and those of the contact. An
+// empty ID matches nothing.
 func (c *ConsentRecords) Erase(_ context.Context, visitorID, contactID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	kept := c.records[:0]
-	for _, r := range c.records {
-		if (visitorID != "" && r.VisitorID == visitorID) || (contactID != "" && r.ContactID == contactID) {
-			continue
-		}
-		kept = append(kept, r)
+	var victims []*consentEntry
+	if visitorID != "" {
+		victims = append(victims, c.byVisitor[visitorID]...)
+		delete(c.byVisitor, visitorID)
 	}
-	c.records = kept
+	if contactID != "" {
+		victims = append(victims, c.byContact[contactID]...)
+		delete(c.byContact, contactID)
+	}
+	for _, e := range victims {
+		e.erased = true
+	}
+	// Take the victims out of the other index they are in.
+	for _, e := range victims {
+		if v := e.rec.VisitorID; v != "" && v != visitorID {
+			dropErased(c.byVisitor, v)
+		}
+		if ct := e.rec.ContactID; ct != "" && ct != contactID {
+			dropErased(c.byContact, ct)
+		}
+	}
 	return nil
 }
 
-func (c *ConsentRecords) filter(keep func(consent.Record) bool) []consent.Record {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []consent.Record
-	for _, r := range c.records {
-		if keep(r) {
-			out = append(out, r)
-		}
+// dropErased removes the erased entries of key from index.
+func dropErased(index map[string][]*consentEntry, key string) {
+	kept := slices.DeleteFunc(index[key], func(e *consentEntry) bool { return e.erased })
+	if len(kept) == 0 {
+		delete(index, key)
+	} else {
+		index[key] = kept
 	}
-	return out
 }

@@ -1,7 +1,12 @@
 package memory_test
 
 import (
+	"context"
+	"strconv"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store/memory"
@@ -10,4 +15,94 @@ import (
 
 func TestConsentRecordsConformance(t *testing.T) {
 	storetest.TestConsentRecords(t, func(*testing.T) consent.Records { return memory.NewConsentRecords() })
+	storetest.TestConsentRecords(t, func(*testing.T) consent.Records { return new(memory.ConsentRecords) })
+}
+
+// A record appended without an ID gets one no other record has had, even
+// after records were erased or were given such IDs by the caller.
+func TestConsentRecordsNewIDs(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	for _, r := range []consent.Record{
+		{VisitorID: "v1"},                  // consent-1
+		{VisitorID: "v2"},                  // consent-2
+		{ID: "consent-3", VisitorID: "v3"}, // taken by the caller
+	} {
+		require.NoError(t, c.Append(ctx, r))
+	}
+	require.NoError(t, c.Erase(ctx, "v1", ""))
+	require.NoError(t, c.Append(ctx, consent.Record{VisitorID: "v4"}))
+	got, err := c.ForVisitor(ctx, "v4")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the new record must be stored, not taken for a repeat")
+	assert.Equal(t, "consent-4", got[0].ID)
+}
+
+// Linking merges the visitor's records into the contact's in the order
+// they were appended.
+func TestConsentRecordsLinkKeepsOrder(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	for _, r := range []consent.Record{
+		{ID: "1", VisitorID: "other", ContactID: "ann"},
+		{ID: "2", VisitorID: "v"},
+		{ID: "3", VisitorID: "v", ContactID: "bob"}, // already someone's: stays so
+		{ID: "4", ContactID: "ann"},
+		{ID: "5", VisitorID: "v"},
+	} {
+		require.NoError(t, c.Append(ctx, r))
+	}
+	require.NoError(t, c.LinkContact(ctx, "v", "ann"))
+	assert.Equal(t, []string{"1", "2", "4", "5"}, recordIDs(c.ForContact(ctx, "ann")))
+	assert.Equal(t, []string{"3"}, recordIDs(c.ForContact(ctx, "bob")))
+	assert.Equal(t, []string{"2", "3", "5"}, recordIDs(c.ForVisitor(ctx, "v")))
+
+	// Erasing a visitor removes their records from the contacts' lists.
+	require.NoError(t, c.Erase(ctx, "v", ""))
+	assert.Equal(t, []string{"1", "4"}, recordIDs(c.ForContact(ctx, "ann")))
+	assert.Empty(t, recordIDs(c.ForContact(ctx, "bob")))
+	// And erasing a contact removes theirs from the visitors' lists.
+	require.NoError(t, c.Erase(ctx, "", "ann"))
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "other")))
+}
+
+func recordIDs(rs []consent.Record, err error) []string {
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// BenchmarkConsentTurn appends a visitor's record and links it to a
+// contact, as a turn that identifies a visitor does, in stores that already
+// hold many other records: the cost must not grow with them.
+func BenchmarkConsentTurn(b *testing.B) {
+	for _, stored := range []int{1_000, 200_000} {
+		b.Run(strconv.Itoa(stored), func(b *testing.B) {
+			ctx := context.Background()
+			var c memory.ConsentRecords
+			for i := range stored {
+				id := strconv.Itoa(i)
+				if err := c.Append(ctx, consent.Record{ID: "old-" + id, VisitorID: "v-" + id, ContactID: "c-" + id}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				id := strconv.Itoa(i)
+				if err := c.Append(ctx, consent.Record{ID: "new-" + id, VisitorID: "nv-" + id}); err != nil {
+					b.Fatal(err)
+				}
+				if err := c.LinkContact(ctx, "nv-"+id, "nc-"+id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

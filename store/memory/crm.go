@@ -6,17 +6,21 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/store"
 )
 
-// Lists is an in-memory action.Lists. Lists must be created with
-// CreateList before contacts are added. Safe for concurrent use; the zero
-// value has no lists.
+// Lists is an in-memory store.Lists. A list must be created with
+// CreateList (or NewLists) before contacts are added to it; adding to an
+// unknown list fails with store.ErrNotFound.
+//
+// The zero value has no lists and is ready to use. Lists is safe for
+// concurrent use and must not be copied after first use.
 type Lists struct {
 	mu    sync.Mutex
 	lists map[string][]string
 }
+
+var _ store.Lists = (*Lists)(nil)
 
 // NewLists returns a Lists with the given (empty) lists.
 func NewLists(listIDs ...string) *Lists {
@@ -39,13 +43,15 @@ func (l *Lists) CreateList(id string) {
 	}
 }
 
-// AddToList adds a contact to a list (once).
+// AddToList adds a contact to a list once: adding a member again does
+// nothing. It returns an error matching store.ErrNotFound for an unknown
+// list.
 func (l *Lists) AddToList(_ context.Context, listID, contactID string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	members, ok := l.lists[listID]
 	if !ok {
-		return fmt.Errorf("list %q: %w", listID, store.ErrNotFound)
+		return fmt.Errorf("memory: list %q: %w", listID, store.ErrNotFound)
 	}
 	if !slices.Contains(members, contactID) {
 		l.lists[listID] = append(members, contactID)
@@ -53,20 +59,27 @@ func (l *Lists) AddToList(_ context.Context, listID, contactID string) error {
 	return nil
 }
 
-// Members returns a list's members in the order they were added.
+// Members returns a copy of a list's members in the order they were added.
 func (l *Lists) Members(listID string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.lists[listID])
 }
 
-// Workflows is an in-memory action.Workflows. Workflows must be created
-// with CreateWorkflow. Safe for concurrent use; the zero value has none.
+// Workflows is an in-memory store.Workflows. A workflow must be created
+// with CreateWorkflow (or NewWorkflows) before contacts are enrolled;
+// enrolling in an unknown or inactive workflow fails with
+// store.ErrNotFound.
+//
+// The zero value has no workflows and is ready to use. Workflows is safe
+// for concurrent use and must not be copied after first use.
 type Workflows struct {
 	mu       sync.Mutex
 	enrolled map[string][]string
 	inactive map[string]bool
 }
+
+var _ store.Workflows = (*Workflows)(nil)
 
 // NewWorkflows returns Workflows with the given active workflows.
 func NewWorkflows(ids ...string) *Workflows {
@@ -78,6 +91,7 @@ func NewWorkflows(ids ...string) *Workflows {
 }
 
 // CreateWorkflow creates (or re-activates or deactivates) a workflow.
+// Contacts already enrolled stay enrolled.
 func (w *Workflows) CreateWorkflow(id string, active bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -90,13 +104,15 @@ func (w *Workflows) CreateWorkflow(id string, active bool) {
 	w.inactive[id] = !active
 }
 
-// Enroll enrolls a contact (once) in an active workflow.
+// Enroll enrolls a contact in an active workflow once: enrolling again does
+// nothing. It returns an error matching store.ErrNotFound for an unknown or
+// inactive workflow.
 func (w *Workflows) Enroll(_ context.Context, workflowID, contactID string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	members, ok := w.enrolled[workflowID]
 	if !ok || w.inactive[workflowID] {
-		return fmt.Errorf("active workflow %q: %w", workflowID, store.ErrNotFound)
+		return fmt.Errorf("memory: active workflow %q: %w", workflowID, store.ErrNotFound)
 	}
 	if !slices.Contains(members, contactID) {
 		w.enrolled[workflowID] = append(members, contactID)
@@ -104,119 +120,146 @@ func (w *Workflows) Enroll(_ context.Context, workflowID, contactID string) erro
 	return nil
 }
 
-// Enrolled returns the contacts enrolled in a workflow.
+// Enrolled returns a copy of the contacts enrolled in a workflow, in the
+// order they were enrolled.
 func (w *Workflows) Enrolled(workflowID string) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.enrolled[workflowID])
 }
 
-// Tickets is an in-memory action.Tickets with deterministic IDs
-// ("ticket-1", …) and idempotency keys. Safe for concurrent use; the zero
-// value is empty and ready.
+// Tickets is an in-memory store.Tickets. Ticket IDs are "ticket-1",
+// "ticket-2", … in order of creation. A non-empty idempotency key is
+// remembered for the life of the store; an empty key creates a new ticket
+// every time.
+//
+// The zero value is an empty store ready to use. Tickets is safe for
+// concurrent use and must not be copied after first use.
 type Tickets struct {
 	mu      sync.Mutex
-	tickets []action.Ticket
+	tickets []store.Ticket
 	ids     []string
 	byKey   map[string]string
 }
 
+var _ store.Tickets = (*Tickets)(nil)
+
 // NewTickets returns an empty ticket store.
 func NewTickets() *Tickets { return &Tickets{} }
 
-// CreateTicket stores a ticket, or returns the ID of the one created
-// earlier with the same idempotency key.
-func (s *Tickets) CreateTicket(_ context.Context, key string, t action.Ticket) (string, error) {
+// CreateTicket stores a copy of t and returns its new ID, or returns the ID
+// of the ticket created earlier with the same non-empty idempotency key.
+func (s *Tickets) CreateTicket(_ context.Context, key string, t store.Ticket) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, ok := s.byKey[key]; ok && key != "" {
+	if id, ok := s.byKey[key]; ok {
 		return id, nil
 	}
 	id := fmt.Sprintf("ticket-%d", len(s.tickets)+1)
 	s.tickets = append(s.tickets, t)
 	s.ids = append(s.ids, id)
-	if s.byKey == nil {
-		s.byKey = map[string]string{}
+	if key != "" {
+		if s.byKey == nil {
+			s.byKey = map[string]string{}
+		}
+		s.byKey[key] = id
 	}
-	s.byKey[key] = id
 	return id, nil
 }
 
-// All returns the tickets by ID.
-func (s *Tickets) All() map[string]action.Ticket {
+// All returns a copy of every ticket, by ID.
+func (s *Tickets) All() map[string]store.Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]action.Ticket, len(s.ids))
+	out := make(map[string]store.Ticket, len(s.ids))
 	for i, id := range s.ids {
 		out[id] = s.tickets[i]
 	}
 	return out
 }
 
-// Meetings is an in-memory action.Meetings. Safe for concurrent use.
+// Meetings is an in-memory store.Meetings holding a fixed set of links,
+// given to NewMeetings. Links are copied in and out.
+//
+// The zero value has no links. Meetings is safe for concurrent use; it is
+// never written to after NewMeetings.
 type Meetings struct {
-	mu    sync.Mutex
-	links map[string]action.MeetingLink
+	links map[string]store.MeetingLink
 }
 
-// NewMeetings returns Meetings with the given links by ID.
-func NewMeetings(links map[string]action.MeetingLink) *Meetings {
-	m := &Meetings{links: map[string]action.MeetingLink{}}
+var _ store.Meetings = (*Meetings)(nil)
+
+// NewMeetings returns Meetings with copies of the given links by ID.
+func NewMeetings(links map[string]store.MeetingLink) *Meetings {
+	m := &Meetings{links: make(map[string]store.MeetingLink, len(links))}
 	for k, v := range links {
+		v.CustomFields = slices.Clone(v.CustomFields)
 		m.links[k] = v
 	}
 	return m
 }
 
-// Link returns a link or store.ErrNotFound.
-func (m *Meetings) Link(_ context.Context, id string) (action.MeetingLink, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// Link returns a copy of the link with the given ID, or an error matching
+// store.ErrNotFound.
+func (m *Meetings) Link(_ context.Context, id string) (store.MeetingLink, error) {
 	l, ok := m.links[id]
 	if !ok {
-		return action.MeetingLink{}, fmt.Errorf("meeting link %q: %w", id, store.ErrNotFound)
+		return store.MeetingLink{}, fmt.Errorf("memory: meeting link %q: %w", id, store.ErrNotFound)
 	}
 	l.CustomFields = slices.Clone(l.CustomFields)
 	return l, nil
 }
 
-// Subscriptions is an in-memory action.Subscriptions. Safe for concurrent
-// use; the zero value is empty and ready.
+// Subscriptions is an in-memory store.Subscriptions. It refuses to move an
+// opted-out contact to opted in unless the change is explicit, and
+// implements store.Forgetter.
+//
+// The zero value is an empty store ready to use: every contact is
+// store.NotOptedInOrOut. Subscriptions is safe for concurrent use and must
+// not be copied after first use.
 type Subscriptions struct {
 	mu     sync.Mutex
-	states map[[2]string]action.SubscriptionState
+	states map[[2]string]store.SubscriptionState
 }
+
+var (
+	_ store.Subscriptions = (*Subscriptions)(nil)
+	_ store.Forgetter     = (*Subscriptions)(nil)
+)
 
 // NewSubscriptions returns an empty subscription store.
 func NewSubscriptions() *Subscriptions { return &Subscriptions{} }
 
-// State returns a contact's state for a subscription type.
-func (s *Subscriptions) State(_ context.Context, contactID, typ string) (action.SubscriptionState, error) {
+// State returns a contact's state for a subscription type, or
+// store.NotOptedInOrOut when it was never set.
+func (s *Subscriptions) State(_ context.Context, contactID, typ string) (store.SubscriptionState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.states[[2]string{contactID, typ}]; ok {
 		return st, nil
 	}
-	return action.NotOptedInOrOut, nil
+	return store.NotOptedInOrOut, nil
 }
 
-// SetState records a state; an opted-out contact is only opted in again
-// by an explicit choice.
-func (s *Subscriptions) SetState(_ context.Context, contactID, typ string, st action.SubscriptionState, explicit bool) error {
+// SetState records a state. It returns an error, and changes nothing, when
+// an opted-out contact would be opted in again by anything but their
+// explicit choice.
+func (s *Subscriptions) SetState(_ context.Context, contactID, typ string, st store.SubscriptionState, explicit bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := [2]string{contactID, typ}
-	if s.states[key] == action.OptedOut && st == action.OptedIn && !explicit {
-		return fmt.Errorf("contact %s opted out of %q: only their explicit choice can opt them in again", contactID, typ)
+	if s.states[key] == store.OptedOut && st == store.OptedIn && !explicit {
+		return fmt.Errorf("memory: contact %s opted out of %q: only their explicit choice can opt them in again", contactID, typ)
 	}
 	if s.states == nil {
-		s.states = map[[2]string]action.SubscriptionState{}
+		s.states = map[[2]string]store.SubscriptionState{}
 	}
 	s.states[key] = st
 	return nil
 }
 
-// Forget removes every state of a contact.
+// Forget removes every state of a contact, which is NotOptedInOrOut
+// afterwards.
 func (s *Subscriptions) Forget(_ context.Context, contactID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,6 +10,29 @@ import (
 	"github.com/chatflow/chatflow/store/memory"
 )
 
+func ExampleNew() {
+	ctx := context.Background()
+	stores := memory.New()
+
+	// To seed data, put a store built by its own constructor in its field.
+	lists := memory.NewLists("newsletter")
+	stores.Lists = lists
+
+	ann, _ := stores.Contacts.CreateContact(ctx, store.Properties{"email": "ann@example.com"})
+	_ = stores.Lists.AddToList(ctx, "newsletter", ann.ID)
+	fmt.Println(lists.Members("newsletter"))
+
+	// The stores are empty otherwise.
+	_, err := stores.Meetings.Link(ctx, "sales")
+	fmt.Println(errors.Is(err, store.ErrNotFound))
+	state, _ := stores.Subscriptions.State(ctx, ann.ID, "marketing")
+	fmt.Println(state)
+	// Output:
+	// [contact-1]
+	// true
+	// not_opted_in_or_out
+}
+
 func ExampleContacts() {
 	ctx := context.Background()
 	contacts := memory.NewContacts()

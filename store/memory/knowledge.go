@@ -11,7 +11,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -46,11 +45,11 @@ const (
 )
 
 // DefaultSearchLimit is how many articles Search returns when
-// SearchOptions.Limit is 0.
+// store.SearchOptions.Limit is 0.
 const DefaultSearchLimit = 5
 
 // KnowledgeBase is an in-memory knowledge base that implements
-// action.KnowledgeBaseService with ranked full-text search.
+// store.KnowledgeBase with ranked full-text search.
 //
 // Search ranks articles with BM25F, the field-weighted form of the Okapi
 // BM25 model. The query and every field are split into terms (see below).
@@ -111,7 +110,7 @@ type KnowledgeBase struct {
 
 // kbDoc is one article and the terms it was indexed under.
 type kbDoc struct {
-	art   action.Article
+	art   store.Article
 	terms []*kbTerm
 }
 
@@ -151,7 +150,7 @@ type kbScratch struct {
 }
 
 // Compile-time check that KnowledgeBase implements the port.
-var _ action.KnowledgeBaseService = (*KnowledgeBase)(nil)
+var _ store.KnowledgeBase = (*KnowledgeBase)(nil)
 
 // NewKnowledgeBase returns an empty knowledge base.
 func NewKnowledgeBase() *KnowledgeBase { return new(KnowledgeBase) }
@@ -159,7 +158,7 @@ func NewKnowledgeBase() *KnowledgeBase { return new(KnowledgeBase) }
 // Add adds articles, replacing any with the same ID (of several with one ID
 // in a call, the last wins). Every article needs a non-empty ID; otherwise
 // Add adds none of them and returns an error.
-func (kb *KnowledgeBase) Add(articles ...action.Article) error {
+func (kb *KnowledgeBase) Add(articles ...store.Article) error {
 	for i, a := range articles {
 		if a.ID == "" {
 			return fmt.Errorf("memory: knowledge base: article %d (%q) has no ID", i, a.Title)
@@ -210,15 +209,15 @@ func (kb *KnowledgeBase) Len() int {
 // Article returns the article with the given ID, or an error matching
 // store.ErrNotFound. Restricted articles are returned too: whether the
 // visitor may see one is the caller's decision.
-func (kb *KnowledgeBase) Article(ctx context.Context, id string) (action.Article, error) {
+func (kb *KnowledgeBase) Article(ctx context.Context, id string) (store.Article, error) {
 	if err := ctx.Err(); err != nil {
-		return action.Article{}, err
+		return store.Article{}, err
 	}
 	kb.mu.RLock()
 	defer kb.mu.RUnlock()
 	slot, ok := kb.ids[id]
 	if !ok {
-		return action.Article{}, fmt.Errorf("memory: knowledge base article %q: %w", id, store.ErrNotFound)
+		return store.Article{}, fmt.Errorf("memory: knowledge base article %q: %w", id, store.ErrNotFound)
 	}
 	return cloneArticle(kb.docs[slot].art), nil
 }
@@ -228,7 +227,7 @@ func (kb *KnowledgeBase) Article(ctx context.Context, id string) (action.Article
 // type's documentation describes. Restricted articles are left out unless
 // opts.IncludeRestricted is set. A query with no known terms finds nothing,
 // which is not an error.
-func (kb *KnowledgeBase) Search(ctx context.Context, query string, opts action.SearchOptions) ([]action.Article, error) {
+func (kb *KnowledgeBase) Search(ctx context.Context, query string, opts store.SearchOptions) ([]store.Article, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -311,7 +310,7 @@ func (kb *KnowledgeBase) Search(ctx context.Context, query string, opts action.S
 	sc.touched = sc.touched[:0]
 	sc.heap = h
 
-	out := make([]action.Article, len(h))
+	out := make([]store.Article, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
 		out[i] = cloneArticle(kb.docs[h[0].doc].art)
 		h[0] = h[i]
@@ -425,7 +424,7 @@ type kbIndexer struct {
 }
 
 // index indexes a under slot. The caller holds kb.mu for writing.
-func (kb *KnowledgeBase) index(slot int32, a action.Article, ix *kbIndexer) {
+func (kb *KnowledgeBase) index(slot int32, a store.Article, ix *kbIndexer) {
 	var lens [kbFields]uint32
 	add := func(f int) func([]byte) {
 		return func(w []byte) {
@@ -505,7 +504,7 @@ func (kb *KnowledgeBase) unindex(slot int32) {
 }
 
 // cloneArticle returns a copy of a that shares no memory with it.
-func cloneArticle(a action.Article) action.Article {
+func cloneArticle(a store.Article) store.Article {
 	a.Tags = slices.Clone(a.Tags)
 	return a
 }

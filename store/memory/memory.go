@@ -1,5 +1,9 @@
-// Package memory provides in-memory implementations of the store
-// interfaces: Contacts (which also serves companies), Sessions and Locker.
+// Package memory provides in-memory implementations of every store
+// interface of package store, and of consent.Records: Contacts (which also
+// serves companies), Sessions, Locker, ConsentRecords, Subscriptions, Lists,
+// Workflows, Tickets, KnowledgeBase and Meetings. New returns a fresh one of
+// each in a store.Stores. Agents, a switch for the AI agent's availability,
+// completes what the built-in actions ask of a host.
 //
 // They let a host or a test run chatflows with no setup, and they are the
 // reference the conformance suite in store/storetest is checked against.
@@ -7,9 +11,10 @@
 //
 // Every type is safe for concurrent use and copies data in and out: a
 // caller can never change stored data through a map or slice it passed in
-// or got back. Records are spread over 32 shards, each with its own lock,
-// so that many conversations proceed in parallel on many cores without
-// contending for one global lock.
+// or got back. Contacts, Sessions and Locker, which every turn uses, spread
+// their records over 32 shards, each with its own lock, so that many
+// conversations proceed in parallel on many cores without contending for
+// one global lock.
 //
 // The zero value of each type is an empty store ready to use; the New
 // functions are shorthands that return a pointer to one. A value must not be
@@ -21,7 +26,33 @@ import (
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/chatflow/chatflow/store"
 )
+
+// New returns a fresh, empty in-memory store for every field of
+// store.Stores; one Contacts serves as both Contacts and Companies. Each
+// call returns stores that share nothing with those of another call.
+//
+// To seed data, put a store built by its own constructor in its field
+// (NewLists("newsletter"), NewMeetings(links), …), or add to the one in
+// place through its concrete type (s.KnowledgeBase.(*KnowledgeBase).Add).
+func New() store.Stores {
+	contacts := NewContacts()
+	return store.Stores{
+		Contacts:      contacts,
+		Companies:     contacts,
+		Sessions:      NewSessions(),
+		Locker:        NewLocker(),
+		Consent:       NewConsentRecords(),
+		Subscriptions: NewSubscriptions(),
+		Lists:         NewLists(),
+		Workflows:     NewWorkflows(),
+		Tickets:       NewTickets(),
+		KnowledgeBase: NewKnowledgeBase(),
+		Meetings:      NewMeetings(nil),
+	}
+}
 
 // shardCount is the number of independently locked parts a store is split
 // into. 32 is far more than the cores a host usually has, so two busy keys

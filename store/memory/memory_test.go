@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,38 +178,6 @@ func TestEmailUnicodeFolding(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound, "spaces are not trimmed")
 }
 
-func TestUnlockTwiceIsNoOp(t *testing.T) {
-	ctx := t.Context()
-	var l memory.Locker
-	unlock, err := l.Lock(ctx, "k")
-	require.NoError(t, err)
-	unlock()
-	second, err := l.Lock(ctx, "k")
-	require.NoError(t, err)
-	unlock() // must not release the second holder's lock
-
-	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	_, err = l.Lock(short, "k")
-	assert.ErrorIs(t, err, context.DeadlineExceeded, "the second holder must still hold the key")
-	second()
-	second()
-	third, err := l.Lock(ctx, "k")
-	require.NoError(t, err)
-	third()
-}
-
-func TestLockCancelledContext(t *testing.T) {
-	var l memory.Locker
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	_, err := l.Lock(ctx, "free")
-	assert.ErrorIs(t, err, context.Canceled)
-	unlock, err := l.Lock(t.Context(), "free")
-	require.NoError(t, err)
-	unlock()
-}
-
 // BenchmarkTurn measures the store side of one conversation turn (lock,
 // load, save, unlock) with many conversations in parallel.
 func BenchmarkTurn(b *testing.B) {
@@ -273,4 +240,38 @@ func BenchmarkContactByEmail(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestNew(t *testing.T) {
+	ctx := t.Context()
+	a, b := memory.New(), memory.New()
+	for name, s := range map[string]store.Stores{"a": a, "b": b} {
+		assert.NotNil(t, s.Contacts, name)
+		assert.NotNil(t, s.Companies, name)
+		assert.NotNil(t, s.Sessions, name)
+		assert.NotNil(t, s.Locker, name)
+		assert.NotNil(t, s.Consent, name)
+		assert.NotNil(t, s.Subscriptions, name)
+		assert.NotNil(t, s.Lists, name)
+		assert.NotNil(t, s.Workflows, name)
+		assert.NotNil(t, s.Tickets, name)
+		assert.NotNil(t, s.KnowledgeBase, name)
+		assert.NotNil(t, s.Meetings, name)
+	}
+
+	// One Contacts serves companies too.
+	contacts, ok := a.Contacts.(*memory.Contacts)
+	require.True(t, ok)
+	assert.Same(t, contacts, a.Companies)
+	co, err := contacts.CreateCompany(ctx, store.Properties{"name": "Acme"})
+	require.NoError(t, err)
+	_, err = a.Companies.Company(ctx, co.ID)
+	assert.NoError(t, err)
+
+	// Two calls share nothing.
+	_, err = a.Contacts.CreateContact(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, b.Contacts.(*memory.Contacts).AllContacts(ctx))
+	_, err = b.Companies.Company(ctx, co.ID)
+	assert.ErrorIs(t, err, store.ErrNotFound)
 }

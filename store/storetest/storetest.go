@@ -8,13 +8,23 @@
 //		})
 //	}
 //
+// There is a Test function per interface: TestContacts, TestCompanies,
+// TestSessions, TestLocker, TestLockedSessions (a Locker and Sessions
+// together), TestConsentRecords, TestSubscriptions, TestLists,
+// TestWorkflows, TestTickets, TestKnowledgeBase and TestMeetings. Where an
+// interface cannot create what it reads (companies, lists, workflows,
+// articles, meeting links), the constructor seeds it or names one that
+// exists.
+//
 // Each Test function runs subtests with t.Run and calls the constructor it
 // is given once per subtest; the constructor may register cleanups with
-// t.Cleanup. The suite does not need an empty store: it works on keys,
-// IDs and email addresses made unique per run, so adapters may share one
-// database between subtests and runs. Some subtests run many goroutines
-// against one store to find lost updates and broken locks; the largest,
-// in TestLockedSessions, makes about three thousand store calls.
+// t.Cleanup. The suite touches only the stores the constructor returns; it
+// registers no flags and reads no environment. It does not need an empty
+// store: it works on keys, IDs and email addresses made unique per run, so
+// adapters may share one database between subtests and runs. Some subtests
+// run many goroutines against one store to find lost updates and broken
+// locks; the largest, in TestLockedSessions, makes about three thousand
+// store calls.
 package storetest
 
 import (

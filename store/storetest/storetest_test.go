@@ -23,6 +23,20 @@ func runSuites(t *testing.T, flags ...string) {
 		f := newFake(flags...)
 		return f, f
 	})
+	storetest.TestSubscriptions(t, func(*testing.T) store.Subscriptions { return newFakePorts(flags...) })
+	storetest.TestLists(t, func(*testing.T) (store.Lists, string) { return newFakePorts(flags...), "list-1" })
+	storetest.TestWorkflows(t, func(*testing.T) (store.Workflows, string) { return newFakePorts(flags...), "flow-1" })
+	storetest.TestTickets(t, func(*testing.T) store.Tickets { return newFakePorts(flags...) })
+	storetest.TestKnowledgeBase(t, func(_ *testing.T, arts []store.Article) store.KnowledgeBase {
+		f := newFakePorts(flags...)
+		f.addArticles(arts)
+		return f
+	})
+	storetest.TestMeetings(t, func(_ *testing.T, links map[string]store.MeetingLink) store.Meetings {
+		f := newFakePorts(flags...)
+		f.addLinks(links)
+		return f
+	})
 }
 
 // A store that keeps the contracts passes.
@@ -51,18 +65,27 @@ func TestSuiteDetectsBrokenStores(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	cases := map[string][]string{
-		"plainNotFound":       {"NotFound"},
-		"caseSensitiveEmail":  {"EmailLookup", "EmailFollowsUpdates"},
-		"sameID":              {"UniqueIDs"},
-		"upsert":              {"NotFound"},
-		"replaceOnUpdate":     {"UpdateMerges", "CopiesIn", "ConcurrentUpdates", "Copies"},
-		"shareMaps":           {"CopiesOut", "CopiesIn", "Copies"},
-		"racyUpdate":          {"ConcurrentUpdates"},
-		"noVersionCheck":      {"Conflict", "ConflictWhenMissing", "ConcurrentSameVersion"},
-		"shareData":           {"Copies"},
-		"deleteMissingFails":  {"Delete"},
-		"noLock":              {"WaitsForUnlock", "TimeoutWhileWaiting", "Counter"},
-		"lockErrorNotContext": {"CancelWhileWaiting", "TimeoutWhileWaiting"},
+		"plainNotFound":        {"NotFound", "ArticleNotFound"},
+		"caseSensitiveEmail":   {"EmailLookup", "EmailFollowsUpdates"},
+		"sameID":               {"UniqueIDs"},
+		"upsert":               {"NotFound"},
+		"replaceOnUpdate":      {"UpdateMerges", "CopiesIn", "ConcurrentUpdates", "Copies"},
+		"shareMaps":            {"CopiesOut", "CopiesIn", "Copies"},
+		"racyUpdate":           {"ConcurrentUpdates"},
+		"noVersionCheck":       {"Conflict", "ConflictWhenMissing", "ConcurrentSameVersion"},
+		"shareData":            {"Copies"},
+		"deleteMissingFails":   {"Delete"},
+		"noLock":               {"WaitsForUnlock", "TimeoutWhileWaiting", "Counter"},
+		"lockErrorNotContext":  {"CancelWhileWaiting", "TimeoutWhileWaiting"},
+		"optInAfterOptOut":     {"OptOutSticky"},
+		"forgetAll":            {"Forget"},
+		"joinUnknown":          {"Unknown"},
+		"joinTwiceFails":       {"Twice", "Concurrent"},
+		"ticketsNotIdempotent": {"Idempotent", "ConcurrentIdempotent"},
+		"searchRestricted":     {"Search"},
+		"noDefaultLimit":       {"SearchDefaultLimit"},
+		"shareTags":            {"ArticleCopies"},
+		"shareFields":          {"LinkCopies"},
 	}
 	for flag, subtests := range cases {
 		t.Run(flag, func(t *testing.T) {
@@ -82,3 +105,6 @@ func TestSuiteDetectsBrokenStores(t *testing.T) {
 		})
 	}
 }
+
+// The adapter of the package example passes the suites it runs.
+func TestExampleAdapter(t *testing.T) { testTenantSessions(t) }

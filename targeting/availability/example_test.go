@@ -3,6 +3,7 @@ package availability_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,10 +42,13 @@ func ExampleSchedule_Validate() {
 		Hours:  availability.Week{Monday: []availability.Range{{From: "09:00", To: "17:00"}, {From: "18:00", To: "25:00"}}},
 		Closed: []string{"Christmas"},
 	}
-	fmt.Println(s.Validate())
+	err := s.Validate()
+	fmt.Println(errors.Is(err, availability.ErrInvalid))
+	fmt.Println(err)
 	// Output:
-	// availability: hours.monday[1].to: "25:00" is not a time of day (HH:MM, 00:00 to 24:00)
-	// availability: closed[0]: "Christmas" is not a date (YYYY-MM-DD)
+	// true
+	// hours.monday[1].to: "25:00" is not a time of day (HH:MM, 00:00 to 24:00)
+	// closed[0]: "Christmas" is not a date (YYYY-MM-DD)
 }
 
 func ExampleChannel_Status() {

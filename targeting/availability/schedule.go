@@ -5,32 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/chatflow/chatflow/condition"
 )
 
-// ErrInvalid is matched (errors.Is) by every error that Schedule.Validate and
-// Schedule.Compile return for a bad schedule.
+// ErrInvalid is the kind (the Err) of every *condition.Error that
+// Schedule.Validate and Schedule.Compile return for a bad schedule:
+// errors.Is(err, ErrInvalid) tells a bad schedule.
 var ErrInvalid = errors.New("availability: invalid schedule")
-
-// Error is one problem in a Schedule. Path is the JSON path of the culprit
-// inside the schedule, such as "hours.monday[1].to"; a caller that embeds the
-// schedule in a larger document prefixes its own path.
-type Error struct {
-	// Path is the JSON path of the bad value, relative to the schedule.
-	Path string
-	// Msg says what is wrong.
-	Msg string
-}
-
-// Error implements the error interface.
-func (e *Error) Error() string {
-	if e.Path == "" {
-		return "availability: " + e.Msg
-	}
-	return "availability: " + e.Path + ": " + e.Msg
-}
-
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // Range is one opening range of a weekday, in wall-clock time of the
 // schedule's zone. From is inclusive and To exclusive, both "HH:MM"; To may be
@@ -94,8 +76,10 @@ type Schedule struct {
 }
 
 // Validate reports every problem in the schedule, joined with errors.Join;
-// each is an *Error naming its JSON path and matches ErrInvalid. It returns
-// nil for a valid or nil schedule.
+// each is a *condition.Error whose Path is relative to the schedule (such as
+// "hours.monday[1].to"; a caller that embeds the schedule in a larger
+// document adds its own prefix with condition.WithPath) and whose Err is
+// ErrInvalid. It returns nil for a valid or nil schedule.
 func (s *Schedule) Validate() error {
 	_, err := s.Compile()
 	return err
@@ -118,8 +102,8 @@ type OfficeHours struct {
 }
 
 // Compile validates s and compiles it. A nil or zero schedule compiles to
-// office hours that are always open. Every problem is reported, joined with
-// errors.Join; each is an *Error that matches ErrInvalid.
+// office hours that are always open. Every problem is reported, as by
+// Validate.
 func (s *Schedule) Compile() (*OfficeHours, error) {
 	h := &OfficeHours{loc: time.UTC}
 	if s == nil {
@@ -128,7 +112,7 @@ func (s *Schedule) Compile() (*OfficeHours, error) {
 	}
 	var errs []error
 	bad := func(path, format string, args ...any) {
-		errs = append(errs, &Error{Path: path, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &condition.Error{Path: path, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid})
 	}
 	if s.TimeZone != "" {
 		loc, err := time.LoadLocation(s.TimeZone)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the tests must not depend on the machine's zone database
+
+	"github.com/chatflow/chatflow/condition"
 )
 
 func mustLoc(t *testing.T, name string) *time.Location {
@@ -280,20 +282,29 @@ func TestCompileErrors(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("error %v does not match ErrInvalid", err)
 	}
-	var first *Error
-	if !errors.As(err, &first) || first.Path != "timeZone" {
+	var first *condition.Error
+	if !errors.As(err, &first) || first.Path != "timeZone" || first.Err != ErrInvalid {
 		t.Fatalf("errors.As: %#v", first)
 	}
+	problems := condition.Problems(err)
+	if len(problems) != 9 {
+		t.Fatalf("%d problems, want 9", len(problems))
+	}
+	for _, p := range problems {
+		if !errors.Is(p, ErrInvalid) || p.Path == "" || p.Action != "" || p.Line != 0 {
+			t.Errorf("problem %#v", p)
+		}
+	}
 	want := []string{
-		`availability: timeZone: "Mars/Olympus_Mons" is not a known IANA time zone`,
-		`availability: hours.monday[1].to: "25:00" is not a time of day (HH:MM, 00:00 to 24:00)`,
-		`availability: hours.tuesday[0].from: "24:00" is not a time of day (HH:MM, 00:00 to 23:59)`,
-		`availability: hours.tuesday[1].from: "9:00" is not a time of day (HH:MM, 00:00 to 23:59)`,
-		`availability: hours.tuesday[2]: range "12:00" to "12:00" is empty`,
-		`availability: hours.sunday[1].from: "10:60" is not a time of day (HH:MM, 00:00 to 23:59)`,
-		`availability: hours.sunday[1].to: "" is not a time of day (HH:MM, 00:00 to 24:00)`,
-		`availability: closed[1]: "2026-13-01" is not a date (YYYY-MM-DD)`,
-		`availability: closed[2]: "25-12-2026" is not a date (YYYY-MM-DD)`,
+		`timeZone: "Mars/Olympus_Mons" is not a known IANA time zone`,
+		`hours.monday[1].to: "25:00" is not a time of day (HH:MM, 00:00 to 24:00)`,
+		`hours.tuesday[0].from: "24:00" is not a time of day (HH:MM, 00:00 to 23:59)`,
+		`hours.tuesday[1].from: "9:00" is not a time of day (HH:MM, 00:00 to 23:59)`,
+		`hours.tuesday[2]: range "12:00" to "12:00" is empty`,
+		`hours.sunday[1].from: "10:60" is not a time of day (HH:MM, 00:00 to 23:59)`,
+		`hours.sunday[1].to: "" is not a time of day (HH:MM, 00:00 to 24:00)`,
+		`closed[1]: "2026-13-01" is not a date (YYYY-MM-DD)`,
+		`closed[2]: "25-12-2026" is not a date (YYYY-MM-DD)`,
 	}
 	if got := err.Error(); got != strings.Join(want, "\n") {
 		t.Errorf("errors:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))

@@ -1,0 +1,29 @@
+package engine
+
+import "github.com/chatflow/chatflow/action"
+
+// Event is something that happened during a turn (see action.Event).
+type Event = action.Event
+
+// The event types the engine emits; the built-in actions emit theirs (see
+// package action/builtin) and a host action may emit its own.
+const (
+	EventConversationStarted  action.EventType = "conversation_started"
+	EventSessionReset         action.EventType = "session_reset"
+	EventActionReached        action.EventType = "action_reached"
+	EventActionCompleted      action.EventType = "action_completed"
+	EventActionSkipped        action.EventType = "action_skipped"
+	EventActionFailed         action.EventType = "action_failed"
+	EventPropertySet          action.EventType = "property_set"
+	EventContactCreated       action.EventType = "contact_created"
+	EventBranchTaken          action.EventType = "branch_taken"
+	EventConditionError       action.EventType = "condition_error"
+	EventConversationFinished action.EventType = "conversation_finished"
+	EventHandedOff            action.EventType = "handed_off"
+	EventTurnLimit            action.EventType = "turn_limit_reached"
+	EventGeneralError         action.EventType = "general_error"
+	// EventConsentRecorded is emitted for each consent decision recorded.
+	EventConsentRecorded action.EventType = "consent_recorded"
+	// EventConsentRequired is emitted when a message waits for consent.
+	EventConsentRequired action.EventType = "consent_required"
+)
