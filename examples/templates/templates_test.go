@@ -1,8 +1,10 @@
 package templates_test
 
 import (
+	"io/fs"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
@@ -111,4 +113,17 @@ func TestOffline(t *testing.T) {
 		ExpectBot("Thanks! We'll email zoe@example.com as soon as we're back.").
 		ExpectProperty("chat_question", "Do you ship to Norway?").
 		MatchGolden(golden("offline"))
+}
+
+func TestTemplatesAsFS(t *testing.T) {
+	var files []string
+	for _, n := range templates.Names() {
+		files = append(files, n+".json")
+	}
+	require.NoError(t, fstest.TestFS(templates.FS(), files...))
+	b, err := fs.ReadFile(templates.FS(), "offline.json")
+	require.NoError(t, err)
+	want, err := templates.JSON("offline")
+	require.NoError(t, err)
+	assert.Equal(t, want, b)
 }
