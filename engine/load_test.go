@@ -268,3 +268,29 @@ func TestTargetingAndDisplaySections(t *testing.T) {
 	_, err = loadFlow([]byte(strings.Replace(ok, `"pageRules"`, `"pageRulez"`, 1)))
 	assert.ErrorContains(t, err, "targeting.pageRulez")
 }
+
+// Linking runs after other problems too: a dangling reference is reported
+// alongside an unknown type and a bad setting, each with its own path.
+func TestLoadReportsLinkingProblemsAfterOthers(t *testing.T) {
+	_, err := loadFlow(flowWith(`[
+		{"name":"a","type":"nope","next":"ghost"},
+		{"name":"b","type":"send_message","settings":{"message":[]},"onFailure":"phantom"}]`))
+	require.ErrorIs(t, err, engine.ErrInvalidFlow)
+	var paths []string
+	for _, p := range condition.Problems(err) {
+		paths = append(paths, p.Path)
+	}
+	assert.ElementsMatch(t, []string{"actions[0].type", "actions[1].settings.message", "actions[0].next", "actions[1].onFailure"}, paths)
+	assert.ErrorIs(t, err, engine.ErrDanglingReference)
+	assert.ErrorIs(t, err, engine.ErrUnknownActionType)
+}
+
+// A flow is bound to the engine that loaded it: its actions use that
+// engine's stores.
+func TestPublishRefusesAFlowOfAnotherEngine(t *testing.T) {
+	f, err := loadFlow(flowWith(`[{"name":"a","type":"send_message","settings":{"message":["x"]}}]`))
+	require.NoError(t, err)
+	e, err := engine.New(withMemory(engine.Config{}))
+	require.NoError(t, err)
+	assert.ErrorIs(t, e.Publish(f), engine.ErrInvalidFlow)
+}
