@@ -48,8 +48,8 @@ import (
 // Action is one step of a bot. Run is called when the conversation reaches
 // the action. Implementations must be safe for concurrent use.
 //
-// An error return is the action's failure (as Result{Status: Fail}); a
-// panic is recovered by the engine and treated the same way.
+// An error return is the action's failure (as Result{Status: Fail, Err:
+// err}); a panic is recovered by the engine and treated the same way.
 type Action interface {
 	Run(ctx context.Context, t Turn) (Result, error)
 }
@@ -154,8 +154,14 @@ type Result struct {
 	// and the default next. The engine fails the action when the flow has
 	// no action of that name.
 	Next string
-	// Reason explains a Skip or a Fail; it appears in the event.
+	// Reason explains a Skip or a Fail in words; it appears in the event.
 	Reason string
+	// Err is the cause of a Fail, for the host to match with errors.Is and
+	// errors.As (the built-in actions' sentinels, a store's error, a
+	// context's deadline); the engine passes it on in the action_failed
+	// event's Err. nil means the cause is only known as Reason. It is
+	// ignored unless Status is Fail.
+	Err error
 	// Handoff describes the handover when Status is End.
 	Handoff *Handoff
 }

@@ -27,4 +27,10 @@ type Event struct {
 	Next string `json:"next,omitempty"`
 	// Reason explains a skip, failure or rejection.
 	Reason string `json:"reason,omitempty"`
+	// Err is the cause of a failure (Result.Err of the failed action, or
+	// the error it returned), matchable with errors.Is and errors.As, as in
+	// errors.Is(ev.Err, builtin.ErrWebhookAddress); nil when the cause is
+	// only known as Reason. It is not part of the event's JSON: an error
+	// does not survive encoding, so a host that stores events keeps Reason.
+	Err error `json:"-"`
 }

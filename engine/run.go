@@ -111,7 +111,7 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 		return -1, false
 	}
 	if err != nil {
-		res = action.Result{Status: action.Fail, Reason: err.Error()}
+		res = action.Result{Status: action.Fail, Reason: err.Error(), Err: err}
 	}
 	s := t.sess
 	switch res.Status {
@@ -125,7 +125,7 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 		t.reply.Events = append(t.reply.Events, action.Event{Type: EventHandedOff, Time: t.now, Action: n.def.Name, ActionType: n.def.Type, Reason: res.Reason})
 		return -1, false
 	case action.Fail:
-		return t.failed(n, res.Reason)
+		return t.failed(n, res.Reason, res.Err)
 	case action.Skip:
 		t.emitFor(EventActionSkipped, n, res.Reason)
 	default:
@@ -135,7 +135,7 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 	if res.Next != "" {
 		i, ok := t.flow.index[res.Next]
 		if !ok {
-			return t.failed(n, fmt.Sprintf("next action %q does not exist", res.Next))
+			return t.failed(n, fmt.Sprintf("next action %q does not exist", res.Next), nil)
 		}
 		return i, true
 	}
@@ -143,9 +143,11 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 }
 
 // failed follows the action's failure path, or shows the general error
-// message and ends the bot part of the conversation.
-func (t *turn) failed(n *node, reason string) (int, bool) {
+// message and ends the bot part of the conversation. cause, if not nil,
+// becomes the event's Err.
+func (t *turn) failed(n *node, reason string, cause error) (int, bool) {
 	t.emitFor(EventActionFailed, n, reason)
+	t.reply.Events[len(t.reply.Events)-1].Err = cause
 	t.sess.ActionState = nil
 	if n.onFailure >= 0 {
 		return n.onFailure, true

@@ -170,25 +170,28 @@ func TestWebhookOrderStatusDefaultPath(t *testing.T) {
 // the error message, then follows the failure path, or without one shows
 // the general error message and ends the bot part of the conversation.
 func TestWebhookFailurePaths(t *testing.T) {
-	for name, handle := range map[string]http.HandlerFunc{
-		"unknown next": func(w http.ResponseWriter, _ *http.Request) {
+	for name, tc := range map[string]struct {
+		handle http.HandlerFunc
+		is     error // what the action_failed event's Err matches
+	}{
+		"unknown next": {func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, `{"botMessage": "never said", "nextModuleNickname": "nowhere"}`)
-		},
-		"server error": func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) },
-		"malformed":    func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"botMessage":`) },
-		"too large": func(w http.ResponseWriter, _ *http.Request) {
+		}, builtin.ErrHookResponse},
+		"server error": {func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }, builtin.ErrWebhookStatus},
+		"malformed":    {func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"botMessage":`) }, builtin.ErrHookResponse},
+		"too large": {func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, `{"botMessage": "`+strings.Repeat("a", 5<<10)+`"}`)
-		},
-		"slow": func(w http.ResponseWriter, r *http.Request) {
+		}, builtin.ErrWebhookTooLarge},
+		"slow": {func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			select {
 			case <-r.Context().Done():
 			case <-time.After(2 * time.Second):
 			}
-		},
+		}, context.DeadlineExceeded},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(handle)
+			srv := httptest.NewServer(tc.handle)
 			defer srv.Close()
 			cfg := (&testPorts{Webhooks: testWebhookPolicy()}).config()
 
@@ -200,6 +203,7 @@ func TestWebhookFailurePaths(t *testing.T) {
 			failed := lastEvent(c, engine.EventActionFailed)
 			assert.Contains(t, failed.Reason, "webhook call to 127.0.0.1:")
 			assert.NotContains(t, failed.Reason, "s3cr3t")
+			assert.ErrorIs(t, failed.Err, tc.is, "the host can match the cause")
 
 			noFallback := strings.Replace(orderFlow, `"onFailure": "fallback", `, "", 1)
 			h = enginetest.NewWith(t, cfg, hookFlow(noFallback, srv.URL))
@@ -229,6 +233,7 @@ func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
 	ev := lastEvent(c, engine.EventActionFailed)
 	assert.Contains(t, ev.Reason, "webhook address not allowed")
 	assert.Contains(t, ev.Reason, "loopback")
+	assert.ErrorIs(t, ev.Err, builtin.ErrWebhookAddress, "the host can match the cause")
 	mu.Lock()
 	assert.Zero(t, calls)
 	mu.Unlock()
@@ -364,15 +369,16 @@ func TestSnippetFailures(t *testing.T) {
 	for name, tc := range map[string]struct {
 		snippets map[string]builtin.Snippet
 		reason   string
+		is       error // what the action_failed event's Err matches
 	}{
-		"not registered": {map[string]builtin.Snippet{}, `snippet "quiz" failed: builtin: snippet not registered`},
+		"not registered": {map[string]builtin.Snippet{}, `snippet "quiz" failed: builtin: snippet not registered`, builtin.ErrSnippetNotFound},
 		"timeout": {map[string]builtin.Snippet{"quiz": func(context.Context, hook.Request) (hook.Response, error) {
 			<-release // ignores its context
 			return hook.Response{}, nil
-		}}, `snippet "quiz" failed: no answer within 200ms`},
+		}}, `snippet "quiz" failed: no answer within 200ms`, context.DeadlineExceeded},
 		"panic": {map[string]builtin.Snippet{"quiz": func(context.Context, hook.Request) (hook.Response, error) {
 			panic("out of coffee")
-		}}, `snippet "quiz" failed: builtin: snippet panicked: out of coffee`},
+		}}, `snippet "quiz" failed: builtin: snippet panicked: out of coffee`, builtin.ErrSnippetPanic},
 	} {
 		t.Run(name, func(t *testing.T) {
 			h := enginetest.NewWith(t, (&testPorts{Snippets: tc.snippets}).config(), []byte(quizFlow))
@@ -381,7 +387,9 @@ func TestSnippetFailures(t *testing.T) {
 				ExpectBot("The quiz broke.", "Thanks for playing.").
 				ExpectStatus(engine.StatusFinished)
 			assert.Less(t, time.Since(start), time.Second)
-			assert.Contains(t, lastEvent(c, engine.EventActionFailed).Reason, tc.reason)
+			ev := lastEvent(c, engine.EventActionFailed)
+			assert.Contains(t, ev.Reason, tc.reason)
+			assert.ErrorIs(t, ev.Err, tc.is, "the host can match the cause")
 		})
 	}
 }

@@ -111,9 +111,9 @@ func withContact(t action.Turn, fn func(contactID string) error, what string) (a
 	}
 	if err := fn(id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return action.Result{Status: action.Fail, Reason: fmt.Sprintf("unknown %s", what)}, nil
+			return action.Result{Status: action.Fail, Reason: fmt.Sprintf("unknown %s", what), Err: err}, nil
 		}
-		return action.Result{Status: action.Fail, Reason: fmt.Sprintf("%s: %v", what, err)}, nil
+		return action.Result{Status: action.Fail, Reason: fmt.Sprintf("%s: %v", what, err), Err: err}, nil
 	}
 	return action.Result{Status: action.Done}, nil
 }

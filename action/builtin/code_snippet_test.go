@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/hook"
@@ -165,16 +164,17 @@ func TestCodeSnippetCustomStateRoundTrip(t *testing.T) {
 func TestCodeSnippetFailures(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release) // lets the snippet that ignores its context end
+	errNoOrders := errors.New("no orders service")
 	for name, tc := range map[string]struct {
 		fn     Snippet
 		reason string
-		runErr error // what runSnippet's error matches, if anything
+		runErr error // what the result's Err matches
 	}{
 		"panic": {func(context.Context, hook.Request) (hook.Response, error) { panic("boom") },
 			`snippet "s" failed: builtin: snippet panicked: boom`, ErrSnippetPanic},
 		"error": {func(context.Context, hook.Request) (hook.Response, error) {
-			return hook.Response{}, errors.New("no orders service")
-		}, `snippet "s" failed: no orders service`, nil},
+			return hook.Response{}, errNoOrders
+		}, `snippet "s" failed: no orders service`, errNoOrders},
 		"ignores its deadline": {func(context.Context, hook.Request) (hook.Response, error) { <-release; return hook.Response{}, nil },
 			`snippet "s" failed: no answer within 100ms`, context.DeadlineExceeded},
 		"honours its deadline": {func(ctx context.Context, _ hook.Request) (hook.Response, error) {
@@ -183,13 +183,13 @@ func TestCodeSnippetFailures(t *testing.T) {
 		}, `snippet "s" failed: no answer within 100ms`, context.DeadlineExceeded},
 		"bad custom state": {func(context.Context, hook.Request) (hook.Response, error) {
 			return hook.Response{BotMessage: "not said", CustomState: json.RawMessage(`{"broken"`)}, nil
-		}, `snippet "s" failed: builtin: invalid webhook or snippet response: customState is not a JSON object`, nil},
+		}, `snippet "s" failed: builtin: invalid webhook or snippet response: customState is not a JSON object`, ErrHookResponse},
 		"custom state not an object": {func(context.Context, hook.Request) (hook.Response, error) {
 			return hook.Response{CustomState: json.RawMessage(`"text"`)}, nil
-		}, `customState is not a JSON object`, nil},
+		}, `customState is not a JSON object`, ErrHookResponse},
 		"quick reply without value": {func(context.Context, hook.Request) (hook.Response, error) {
 			return hook.Response{BotMessage: "not said", QuickReplies: []hook.Option{{Value: "a"}, {Value: " ", Label: "Blank"}}}, nil
-		}, `quickReplies[1] has no value`, nil},
+		}, `quickReplies[1] has no value`, ErrHookResponse},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := newCodeSnippet(t, `{"snippet": "s", "timeout": "100ms", "errorMessage": ["Sorry, {{ contact.firstname }}."]}`, snippetPorts("s", tc.fn))
@@ -198,14 +198,11 @@ func TestCodeSnippetFailures(t *testing.T) {
 			must.NoError(t, err, "a failing snippet is the action's failure, not an error")
 			assert.Equal(t, action.Fail, res.Status)
 			assert.Contains(t, res.Reason, tc.reason)
+			assert.ErrorIs(t, res.Err, tc.runErr, "the cause is matchable")
 			assert.Equal(t, []string{"Sorry, Ada."}, turn.said, "only the error message is said, rendered")
 			assert.Zero(t, turn.prompts)
 			assert.Nil(t, turn.session.CustomState)
 			assert.Nil(t, turn.state)
-			if tc.runErr != nil {
-				_, err := runSnippet(context.Background(), tc.fn, hook.Request{}, 100*time.Millisecond)
-				assert.ErrorIs(t, err, tc.runErr)
-			}
 		})
 	}
 }
@@ -246,6 +243,7 @@ func TestCodeSnippetNotRegistered(t *testing.T) {
 			must.NoError(t, err)
 			assert.Equal(t, action.Fail, res.Status)
 			assert.Equal(t, `snippet "missing" failed: builtin: snippet not registered`, res.Reason)
+			assert.ErrorIs(t, res.Err, ErrSnippetNotFound)
 			assert.Equal(t, []string{"Oops."}, turn.said)
 		})
 	}
@@ -263,6 +261,7 @@ func TestCodeSnippetCanceledTurn(t *testing.T) {
 	must.NoError(t, err)
 	assert.Equal(t, action.Fail, res.Status)
 	assert.Equal(t, `snippet "s" failed: context canceled`, res.Reason)
+	assert.ErrorIs(t, res.Err, context.Canceled)
 }
 
 func TestCodeSnippetTypedQuickReply(t *testing.T) {

@@ -15,9 +15,10 @@ import (
 )
 
 // ErrHookResponse reports a webhook or snippet response that breaks the
-// contract of SPEC §13: malformed JSON, a response over the size limit, a
-// quick reply without a value, a nextModuleNickname that names no action, or
-// a customState that is not a JSON object.
+// contract of SPEC §13: malformed JSON, a quick reply without a value, a
+// nextModuleNickname that names no action, or a customState that is not a
+// JSON object or is too large. (A webhook body over the policy's size limit
+// is ErrWebhookTooLarge.)
 var ErrHookResponse = errors.New("builtin: invalid webhook or snippet response")
 
 // MaxCustomStateBytes bounds the customState a webhook or snippet may
@@ -95,7 +96,7 @@ func (h *hookCall) fail(t action.Turn, err error) action.Result {
 	if len(h.errorMessage) > 0 {
 		t.Say(h.errorMessage)
 	}
-	return action.Result{Status: action.Fail, Reason: h.what + " failed: " + err.Error()}
+	return action.Result{Status: action.Fail, Reason: h.what + " failed: " + err.Error(), Err: err}
 }
 
 // apply checks a response and carries it out: custom state, bot message,

@@ -32,6 +32,14 @@ var ErrWebhookAddress = errors.New("builtin: webhook address not allowed")
 // than 2xx.
 var ErrWebhookStatus = errors.New("builtin: webhook answered with an error status")
 
+// ErrWebhookTooLarge reports a webhook response body larger than the
+// policy's MaxResponseBytes.
+var ErrWebhookTooLarge = errors.New("builtin: webhook response too large")
+
+// ErrWebhookRedirect reports a redirect the webhook action refuses to
+// follow (see Webhook).
+var ErrWebhookRedirect = errors.New("builtin: webhook redirect refused")
+
 // maxWebhookRedirects is how many redirects one webhook call follows.
 const maxWebhookRedirects = 3
 
@@ -268,7 +276,7 @@ func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPoli
 		return hook.Response{}, timeoutError(ctx, pol, fmt.Errorf("reading the response: %w", err))
 	}
 	if int64(len(data)) > pol.MaxResponseBytes {
-		return hook.Response{}, fmt.Errorf("%w: the response is larger than %d bytes", ErrHookResponse, pol.MaxResponseBytes)
+		return hook.Response{}, fmt.Errorf("%w: larger than %d bytes", ErrWebhookTooLarge, pol.MaxResponseBytes)
 	}
 	return decodeHookResponse(data)
 }
@@ -349,16 +357,16 @@ func newWebhookClient(pol WebhookPolicy, guard func(netip.AddrPort) error) (*htt
 // going from https to http.
 func checkWebhookRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxWebhookRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxWebhookRedirects)
+		return fmt.Errorf("%w: stopped after %d redirects", ErrWebhookRedirect, maxWebhookRedirects)
 	}
 	switch req.URL.Scheme {
 	case "http":
 		if via[0].URL.Scheme == "https" {
-			return errors.New("refusing a redirect from https to http")
+			return fmt.Errorf("%w: from https to http", ErrWebhookRedirect)
 		}
 	case "https":
 	default:
-		return fmt.Errorf("refusing a redirect to scheme %q", req.URL.Scheme)
+		return fmt.Errorf("%w: to scheme %q", ErrWebhookRedirect, req.URL.Scheme)
 	}
 	return nil
 }

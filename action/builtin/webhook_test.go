@@ -342,25 +342,28 @@ func TestWebhookFailures(t *testing.T) {
 		handle  http.HandlerFunc
 		timeout time.Duration // of the policy; 0 means localPorts'
 		reason  string
+		is      error // what Result.Err matches
 	}{
-		"malformed json": {handle: respond(`{"botMessage": "hi"`), reason: "invalid webhook or snippet response"},
-		"not an object":  {handle: respond(`["hi"]`), reason: "invalid webhook or snippet response"},
-		"too large":      {handle: respond(big), reason: "larger than 4096 bytes"},
-		"server error":   {handle: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", 500) }, reason: "500 Internal Server Error"},
-		"not found":      {handle: http.NotFound, reason: "webhook answered with an error status: 404 Not Found"},
-		"custom state":   {handle: respond(`{"customState": [1, 2]}`), reason: "customState is not a JSON object"},
+		"malformed json": {handle: respond(`{"botMessage": "hi"`), reason: "invalid webhook or snippet response", is: ErrHookResponse},
+		"not an object":  {handle: respond(`["hi"]`), reason: "invalid webhook or snippet response", is: ErrHookResponse},
+		"too large":      {handle: respond(big), reason: "webhook response too large: larger than 4096 bytes", is: ErrWebhookTooLarge},
+		"server error": {handle: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", 500) }, reason: "500 Internal Server Error",
+			is: ErrWebhookStatus},
+		"not found":    {handle: http.NotFound, reason: "webhook answered with an error status: 404 Not Found", is: ErrWebhookStatus},
+		"custom state": {handle: respond(`{"customState": [1, 2]}`), reason: "customState is not a JSON object", is: ErrHookResponse},
 		"custom state too large": {handle: respond(`{"customState": {"x": "` + strings.Repeat("y", MaxCustomStateBytes) + `"}}`),
-			reason: "customState is larger than"},
-		"quick reply": {handle: respond(`{"botMessage": "Pick", "quickReplies": [{"label": "No value"}]}`), reason: "quickReplies[0] has no value"},
+			reason: "customState is larger than", is: ErrHookResponse},
+		"quick reply": {handle: respond(`{"botMessage": "Pick", "quickReplies": [{"label": "No value"}]}`), reason: "quickReplies[0] has no value",
+			is: ErrHookResponse},
 		"too many redirects": {handle: func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/again", http.StatusTemporaryRedirect)
-		}, reason: "stopped after 3 redirects"},
+		}, reason: "stopped after 3 redirects", is: ErrWebhookRedirect},
 		"slow": {handle: func(_ http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
 			case <-release:
 			}
-		}, timeout: 200 * time.Millisecond, reason: "no complete answer within 200ms"},
+		}, timeout: 200 * time.Millisecond, reason: "no complete answer within 200ms", is: context.DeadlineExceeded},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newHookServer(t, tc.handle)
@@ -378,6 +381,7 @@ func TestWebhookFailures(t *testing.T) {
 			must.NoError(t, err)
 			assert.Equal(t, action.Fail, res.Status)
 			assert.Contains(t, res.Reason, tc.reason)
+			assert.ErrorIs(t, res.Err, tc.is, "the cause is matchable")
 			assert.True(t, strings.HasPrefix(res.Reason, "webhook call to "+strings.TrimPrefix(srv.URL, "http://")+" failed: "), res.Reason)
 			assert.NotContains(t, res.Reason, "s3cr3t", "the URL's query stays out of reasons")
 			assert.NotContains(t, res.Reason, "/hook", "the URL's path stays out of reasons")
@@ -475,6 +479,7 @@ func TestWebhookZeroPolicyRefusesLoopback(t *testing.T) {
 			assert.Equal(t, action.Fail, res.Status)
 			assert.Contains(t, res.Reason, "webhook address not allowed")
 			assert.Contains(t, res.Reason, "loopback")
+			assert.ErrorIs(t, res.Err, ErrWebhookAddress)
 			assert.Equal(t, []string{"Sorry, Ada."}, turn.said)
 		})
 	}
@@ -502,6 +507,7 @@ func TestWebhookZeroPolicyMeansDefaults(t *testing.T) {
 		} else {
 			assert.Equal(t, action.Fail, res.Status)
 			assert.Contains(t, res.Reason, "larger than 1048576 bytes")
+			assert.ErrorIs(t, res.Err, ErrWebhookTooLarge)
 		}
 	}
 }
@@ -582,7 +588,8 @@ func TestWebhookRedirectDowngradeRefused(t *testing.T) {
 	w := newWebhook(t, secure.URL, true, Ports{})
 	_, err := w.send(context.Background(), client, pol, newHookRequest(newFakeTurn(), WebhookType, action.Input{}, nil), "k")
 	must.Error(t, err)
-	assert.Contains(t, err.Error(), "refusing a redirect from https to http")
+	assert.ErrorIs(t, err, ErrWebhookRedirect)
+	assert.Contains(t, err.Error(), "from https to http")
 	assert.Zero(t, plain.calls())
 }
 
@@ -614,4 +621,6 @@ func TestWebhookCanceledTurn(t *testing.T) {
 	assert.Equal(t, action.Fail, res.Status)
 	assert.Contains(t, res.Reason, "canceled")
 	assert.NotContains(t, res.Reason, "no complete answer", "a canceled turn is not a timeout")
+	assert.ErrorIs(t, res.Err, context.Canceled)
+	assert.NotErrorIs(t, res.Err, context.DeadlineExceeded)
 }
