@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,9 +25,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testWebhookPolicy lets webhooks reach test servers on 127.0.0.1.
+// testWebhookPolicy lets webhooks reach test servers on 127.0.0.1, and no
+// other address that is not global.
 func testWebhookPolicy() *builtin.WebhookPolicy {
-	return &builtin.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10, AllowPrivate: true}
+	return &builtin.WebhookPolicy{Timeout: 200 * time.Millisecond, MaxResponseBytes: 4 << 10,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 }
 
 // hookFlow fills in a flow template: {{URL}} becomes the server's URL.

@@ -7,14 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/hook"
@@ -23,9 +19,10 @@ import (
 // WebhookType is the type name of Webhook in flow JSON.
 const WebhookType = "webhook"
 
-// ErrWebhookAddress reports a webhook call refused because the address it
-// would connect to is not public (loopback, private, link-local, multicast,
-// unspecified or reserved) and the policy does not allow private addresses.
+// ErrWebhookAddress reports a webhook call refused because an address it
+// would connect to is not a global unicast address (loopback, private,
+// link-local, documentation, multicast, …) and the policy does not allow
+// it (see WebhookPolicy).
 var ErrWebhookAddress = errors.New("builtin: webhook address not allowed")
 
 // ErrWebhookStatus reports a webhook that answered with a status other
@@ -40,39 +37,8 @@ var ErrWebhookTooLarge = errors.New("builtin: webhook response too large")
 // follow (see Webhook).
 var ErrWebhookRedirect = errors.New("builtin: webhook redirect refused")
 
-// maxWebhookRedirects is how many redirects one webhook call follows.
-const maxWebhookRedirects = 3
-
-// maxWebhookHeaderBytes bounds the response headers of a webhook call.
-const maxWebhookHeaderBytes = 64 << 10
-
 // webhookUserAgent is sent unless the settings set a User-Agent header.
 const webhookUserAgent = "chatflow-webhook/1"
-
-// The defaults of WebhookPolicy.
-const (
-	// DefaultWebhookTimeout bounds one webhook call.
-	DefaultWebhookTimeout = 10 * time.Second
-	// DefaultWebhookMaxResponseBytes bounds a webhook's response body.
-	DefaultWebhookMaxResponseBytes = 1 << 20
-)
-
-// WebhookPolicy configures the calls of the webhook action. The zero value
-// is the default policy: DefaultWebhookTimeout, DefaultWebhookMaxResponseBytes
-// and public addresses only; a field left zero takes its default.
-type WebhookPolicy struct {
-	// Client makes the requests; nil means a fresh client for each call,
-	// built for the policy (see Webhook).
-	Client *http.Client
-	// Timeout bounds one call; 0 means DefaultWebhookTimeout.
-	Timeout time.Duration
-	// MaxResponseBytes bounds the response body read; 0 means
-	// DefaultWebhookMaxResponseBytes.
-	MaxResponseBytes int64
-	// AllowPrivate permits loopback, private and link-local addresses,
-	// which are refused by default.
-	AllowPrivate bool
-}
 
 // Webhook posts the conversation to a URL (SPEC §3.12) with the JSON
 // request of SPEC §13 (type hook.Request).
@@ -111,19 +77,15 @@ type WebhookPolicy struct {
 // may carry secrets.
 //
 // Calls follow Ports.Webhooks: nil, and any field left zero, means the
-// defaults of WebhookPolicy. The policy's timeout bounds
-// the whole call (connecting, waiting, reading the body) and its
-// MaxResponseBytes the body read. Unless the policy sets its own Client,
-// each call uses a fresh connection (nothing stays open after the turn), no
-// proxy from the environment, at most three redirects and no redirect from
-// https to http; and unless AllowPrivate is set, every address the call
-// connects to — after DNS resolution, and for each redirect — must be
-// public, so neither a hostname that resolves to an internal address nor a
-// redirect can reach the host's network. A Client set in the policy is used
-// as it is: connections, proxies, redirects and the addresses it may reach
-// are then its business. Each request carries an Idempotency-Key header
-// unique to the action and the visitor's message, so a receiver can
-// recognize a call repeated because the host retried a message.
+// defaults of WebhookPolicy. The policy's timeout bounds the whole call
+// (connecting, waiting, reading the body) and its MaxResponseBytes the body
+// read. Every address a call connects to must be a global unicast address
+// or one the policy allows (see WebhookPolicy), after DNS resolution and
+// for each redirect, also when the host supplies its own Client unless the
+// policy trusts it. A call follows at most three redirects, and none from
+// https to http. Each request carries an Idempotency-Key header unique to
+// the action and the visitor's message, so a receiver can recognize a call
+// repeated because the host retried a message.
 type Webhook struct {
 	// URL is the http or https address the request is posted to.
 	URL string `json:"url"`
@@ -166,6 +128,9 @@ func (w *Webhook) Provision(p action.Provision) error {
 		if err := checkWebhookHeader(k, w.Headers[k]); err != nil {
 			return p.Errorf("headers."+k, "%w", err)
 		}
+	}
+	if err := webhookPolicy(w.svc.ports.Webhooks).checkClient(); err != nil {
+		return p.Errorf("", "the engine's webhook policy: %w", err)
 	}
 	w.host, w.actions = u.Host, actionSet(p)
 	if w.WaitForResponse {
@@ -223,14 +188,13 @@ func (w *Webhook) hook() *hookCall {
 	}
 }
 
-// post makes one call under the turn's webhook policy.
+// post makes one call under the engine's webhook policy.
 func (w *Webhook) post(ctx context.Context, t action.Turn, req hook.Request) (hook.Response, error) {
 	pol := webhookPolicy(w.svc.ports.Webhooks)
-	guard := refuseNonPublic
-	if pol.AllowPrivate {
-		guard = nil
+	client, release, err := webhookClient(pol)
+	if err != nil {
+		return hook.Response{}, err
 	}
-	client, release := newWebhookClient(pol, guard)
 	defer release()
 	return w.send(ctx, client, pol, req, t.IdempotencyKey())
 }
@@ -308,136 +272,4 @@ func timeoutError(ctx context.Context, pol WebhookPolicy, err error) error {
 		return fmt.Errorf("no complete answer within %s: %w", pol.Timeout, context.DeadlineExceeded)
 	}
 	return err
-}
-
-// webhookPolicy returns the effective policy: p with defaults for the
-// fields left zero (all of them when p is nil).
-func webhookPolicy(p *WebhookPolicy) WebhookPolicy {
-	var out WebhookPolicy
-	if p != nil {
-		out = *p
-	}
-	if out.Timeout <= 0 {
-		out.Timeout = DefaultWebhookTimeout
-	}
-	if out.MaxResponseBytes <= 0 {
-		out.MaxResponseBytes = DefaultWebhookMaxResponseBytes
-	}
-	return out
-}
-
-// newWebhookClient returns the client for one call and a function that
-// releases its resources. guard, if not nil, checks every address the
-// client connects to, after DNS resolution; it runs for redirects too.
-func newWebhookClient(pol WebhookPolicy, guard func(netip.AddrPort) error) (*http.Client, func()) {
-	if pol.Client != nil {
-		return pol.Client, func() {}
-	}
-	d := &net.Dialer{Timeout: pol.Timeout}
-	if guard != nil {
-		d.ControlContext = func(_ context.Context, _, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("%w: cannot check address %q", ErrWebhookAddress, address)
-			}
-			return guard(ap)
-		}
-	}
-	// The call's context bounds the dial, the TLS handshake, the wait for
-	// the headers and the reading of the body alike.
-	tr := &http.Transport{
-		DialContext:            d.DialContext,
-		DisableKeepAlives:      true,
-		MaxResponseHeaderBytes: maxWebhookHeaderBytes,
-	}
-	return &http.Client{Transport: tr, CheckRedirect: checkWebhookRedirect}, tr.CloseIdleConnections
-}
-
-// checkWebhookRedirect limits redirects and refuses leaving http(s) or
-// going from https to http.
-func checkWebhookRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > maxWebhookRedirects {
-		return fmt.Errorf("%w: stopped after %d redirects", ErrWebhookRedirect, maxWebhookRedirects)
-	}
-	switch req.URL.Scheme {
-	case "http":
-		if via[0].URL.Scheme == "https" {
-			return fmt.Errorf("%w: from https to http", ErrWebhookRedirect)
-		}
-	case "https":
-	default:
-		return fmt.Errorf("%w: to scheme %q", ErrWebhookRedirect, req.URL.Scheme)
-	}
-	return nil
-}
-
-// refuseNonPublic is the address guard of policies without AllowPrivate.
-func refuseNonPublic(ap netip.AddrPort) error {
-	if why := nonPublic(ap.Addr()); why != "" {
-		return fmt.Errorf("%w: %s is %s", ErrWebhookAddress, ap.Addr(), why)
-	}
-	return nil
-}
-
-// reservedPrefixes are ranges that are not globally reachable beyond those
-// netip classifies; read-only.
-var reservedPrefixes = [...]netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),  // shared address space (carrier-grade NAT)
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, and broadcast
-	netip.MustParsePrefix("::/96"),          // IPv4-compatible (deprecated)
-	netip.MustParsePrefix("100::/64"),       // discard-only
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
-}
-
-// Prefixes of IPv6 addresses that embed an IPv4 address, which is checked
-// in turn: the well-known NAT64 prefix (RFC 6052) at the end, 6to4 after
-// the prefix; read-only.
-var (
-	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
-	sixToFour   = netip.MustParsePrefix("2002::/16")
-)
-
-// nonPublic says why an address is not public, or returns "".
-func nonPublic(ip netip.Addr) string {
-	ip = ip.Unmap().WithZone("")
-	switch {
-	case !ip.IsValid():
-		return "not a valid address"
-	case ip.IsUnspecified():
-		return "unspecified"
-	case ip.IsLoopback():
-		return "a loopback address"
-	case ip.IsPrivate():
-		return "a private address"
-	case ip.IsLinkLocalUnicast():
-		return "a link-local address"
-	case ip.IsMulticast(), ip.IsLinkLocalMulticast(), ip.IsInterfaceLocalMulticast():
-		return "a multicast address"
-	}
-	for _, p := range reservedPrefixes {
-		if p.Contains(ip) {
-			return "a reserved address"
-		}
-	}
-	if ip.Is6() {
-		b := ip.As16()
-		if nat64Prefix.Contains(ip) {
-			return embedded(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
-		}
-		if sixToFour.Contains(ip) {
-			return embedded(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
-		}
-	}
-	return ""
-}
-
-// embedded says why an IPv6 address embedding v4 is not public.
-func embedded(v4 netip.Addr) string {
-	if why := nonPublic(v4); why != "" {
-		return "an IPv6 address embedding " + v4.String() + ", " + why
-	}
-	return ""
 }
