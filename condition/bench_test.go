@@ -2,6 +2,7 @@ package condition_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chatflow/chatflow/condition"
@@ -112,5 +113,41 @@ func BenchmarkNewEnv(b *testing.B) {
 		if _, err := condition.NewEnv(condition.EnvConfig{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCompileLargest measures the slowest inputs the default limits
+// accept: DefaultMaxSourceSize bytes of literals and macros nested just
+// under DefaultMaxNesting, and regular expressions up to
+// DefaultMaxRegexSize. Without the limits, one such text took seconds.
+func BenchmarkCompileLargest(b *testing.B) {
+	env, err := condition.NewEnv(condition.EnvConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// fill repeats unit, joined by ||, into a condition of the largest size.
+	fill := func(unit string) string {
+		unit = "(" + unit + ") || "
+		n := (condition.DefaultMaxSourceSize - len("false")) / len(unit)
+		return strings.Repeat(unit, n) + "false"
+	}
+	d := condition.DefaultMaxNesting - 2 // the parentheses and == take two levels
+	for _, bc := range []struct{ name, text string }{
+		{"lists", fill(strings.Repeat("[", d) + strings.Repeat("]", d) + " == []")},
+		{"maps", fill(strings.Repeat("{1:", d) + "1" + strings.Repeat("}", d) + " == {}")},
+		{"macros", fill(strings.Repeat("[1].map(x, ", d) + "x" + strings.Repeat(")", d) + " == []")},
+		{"regex", `answer.matches("a{1000}")`},
+	} {
+		if _, err := env.Compile(bc.text); err != nil {
+			b.Fatalf("%s: %v", bc.name, err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := env.Compile(bc.text); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

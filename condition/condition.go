@@ -26,12 +26,17 @@ type Condition struct {
 
 // Compile parses and type-checks a condition. Its static type must be bool:
 // contact.x == "a" is accepted, but contact.x alone (of type dyn) is rejected
-// with [ErrNotBoolean]. Problems are reported as an *[Error].
+// with [ErrNotBoolean]. Text over the limits of the Env is rejected with
+// [ErrTooLarge]. Problems are reported as an *[Error].
 func (e *Env) Compile(expr string) (*Condition, error) {
 	if e == nil || e.cel == nil {
 		return nil, errNoEnv
 	}
-	checked, cerr := e.compile(expr, 0, expr)
+	if err := e.checkSize(expr); err != nil {
+		return nil, err
+	}
+	regexBudget := e.maxRegexSize
+	checked, cerr := e.compile(expr, 0, expr, &regexBudget)
 	if cerr != nil {
 		return nil, cerr
 	}

@@ -111,6 +111,16 @@
 // problems of a joined error and [WithPath] places them in a larger
 // document.
 //
+// # Limits
+//
+// Compiling costs time, and some texts cost a lot: type-checking literals
+// nested 160 deep takes seconds. An [Env] therefore refuses, with an
+// *[Error] of kind [ErrTooLarge], text longer than
+// [EnvConfig].MaxSourceSize (8 KiB by default), expressions nested deeper
+// than [EnvConfig].MaxNesting (24), and regular expression literals larger
+// than [EnvConfig].MaxRegexSize (about 1000 instructions) in one condition
+// or template. Evaluation is bounded by [EnvConfig].CostLimit.
+//
 // # Property schema
 //
 // A [Schema] gives the [PropertyType] of contact and company properties. It

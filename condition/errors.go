@@ -21,6 +21,10 @@ var (
 	// ErrNotBoolean is the kind of an [Error] for a condition whose static type
 	// is not bool.
 	ErrNotBoolean = errors.New("condition: not a boolean expression")
+	// ErrTooLarge is the kind of an [Error] for text over the limits of the
+	// [Env]: longer than [EnvConfig].MaxSourceSize or nested deeper than
+	// [EnvConfig].MaxNesting. Compiling such text could take seconds.
+	ErrTooLarge = errors.New("condition: expression too large")
 	// ErrEval is wrapped by the errors of [Condition.Eval] that happen while
 	// evaluating, such as reading an absent key or a failing host function.
 	ErrEval = errors.New("condition: evaluation error")
@@ -59,10 +63,10 @@ type Error struct {
 	// Msg says what is wrong.
 	Msg string
 	// Err is the kind or cause of the problem, matchable with [errors.Is]:
-	// ErrSyntax, ErrType or ErrNotBoolean for expressions and templates, a
-	// package's ErrInvalid (targeting.ErrInvalid, consent.ErrInvalid,
-	// availability.ErrInvalid) for a bad section, or an underlying error. It
-	// may be nil.
+	// ErrSyntax, ErrType, ErrNotBoolean or ErrTooLarge for expressions and
+	// templates, a package's ErrInvalid (targeting.ErrInvalid,
+	// consent.ErrInvalid, availability.ErrInvalid) for a bad section, or an
+	// underlying error. It may be nil.
 	Err error
 }
 

@@ -57,12 +57,17 @@ type fastPath struct {
 
 // CompileTemplate compiles a message template, compiling every token. Syntax
 // and type errors are reported as an *[Error] with the line and column in
-// text; a token may have any type.
+// text; a token may have any type. Text over the limits of the Env is
+// rejected with [ErrTooLarge].
 func (e *Env) CompileTemplate(text string) (*Template, error) {
 	if e == nil || e.cel == nil {
 		return nil, errNoEnv
 	}
+	if err := e.checkSize(text); err != nil {
+		return nil, err
+	}
 	t := &Template{src: text}
+	regexBudget := e.maxRegexSize
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -91,7 +96,7 @@ func (e *Env) CompileTemplate(text string) (*Template, error) {
 		if end < 0 {
 			return nil, newError(text, j, ErrSyntax, "unclosed {{: a token ends with }}")
 		}
-		tok, vars, err := e.compileToken(text, j, end)
+		tok, vars, err := e.compileToken(text, j, end, &regexBudget)
 		if err != nil {
 			return nil, err
 		}
@@ -188,8 +193,9 @@ func filterStart(s string, from, to int) int {
 }
 
 // compileToken compiles the token spanning text[open:end+2] ("{{ … }}") and
-// reports the top-level variables it reads.
-func (e *Env) compileToken(text string, open, end int) (*token, varSet, error) {
+// reports the top-level variables it reads. Its regular expressions take
+// their size out of *regexBudget.
+func (e *Env) compileToken(text string, open, end int, regexBudget *int) (*token, varSet, error) {
 	start := open + 2
 	exprEnd := end
 	tok := &token{}
@@ -205,7 +211,7 @@ func (e *Env) compileToken(text string, open, end int) (*token, varSet, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, 0, newError(text, open, ErrSyntax, "empty token: write an expression between {{ and }}")
 	}
-	checked, cerr := e.compile(text, start, expr)
+	checked, cerr := e.compile(text, start, expr, regexBudget)
 	if cerr != nil {
 		return nil, 0, cerr
 	}
@@ -242,9 +248,9 @@ func (e *Env) parseDefault(text string, from, to int) (string, error) {
 	argStart, argEnd := i+1, i+closing
 	arg := text[argStart:argEnd]
 	at := firstNonSpace(text, argStart, argEnd)
-	parsed, iss := e.cel.Parse(arg)
-	if iss != nil && iss.Err() != nil {
-		return "", issueError(text, argStart, arg, iss, ErrSyntax)
+	parsed, perr := e.parse(text, argStart, arg)
+	if perr != nil {
+		return "", perr
 	}
 	x := parsed.NativeRep().Expr()
 	if x.Kind() == ast.LiteralKind {
