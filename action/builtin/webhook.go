@@ -82,8 +82,15 @@ const webhookUserAgent = "chatflow-webhook/1"
 // read. Every address a call connects to must be a global unicast address
 // or one the policy allows (see WebhookPolicy), after DNS resolution and
 // for each redirect, also when the host supplies its own Client unless the
-// policy trusts it. A call follows at most three redirects, and none from
-// https to http. Each request carries an Idempotency-Key header unique to
+// policy trusts it.
+//
+// A call follows at most three redirects, and only on the same server: to
+// the URL's host name and port (an upgrade from http to https on the
+// default ports included), never from https to http and never to another
+// host, whose server would otherwise receive the request's headers, with
+// their credentials, and its body. A receiver that moved must be changed
+// in the flow; a refused redirect fails the call with an error matching
+// ErrWebhookRedirect. Each request carries an Idempotency-Key header unique to
 // the action and the visitor's message, so a receiver can recognize a call
 // repeated because the host retried a message.
 type Webhook struct {

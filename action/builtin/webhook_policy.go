@@ -224,20 +224,49 @@ func normalHost(h string) string {
 	return strings.TrimSuffix(strings.ToLower(h), ".")
 }
 
-// checkWebhookRedirect limits redirects and refuses leaving http(s) or
-// going from https to http.
+// checkWebhookRedirect is the webhook's redirect rule: at most
+// maxWebhookRedirects, only http(s), never from https to http, and never to
+// another host than the webhook's URL names, so that the request's headers
+// (credentials) only reach the server the flow names.
 func checkWebhookRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxWebhookRedirects {
 		return fmt.Errorf("%w: stopped after %d redirects", ErrWebhookRedirect, maxWebhookRedirects)
 	}
-	switch req.URL.Scheme {
+	from, to := via[0].URL, req.URL
+	switch to.Scheme {
 	case "http":
-		if via[0].URL.Scheme == "https" {
+		if from.Scheme == "https" {
 			return fmt.Errorf("%w: from https to http", ErrWebhookRedirect)
 		}
 	case "https":
 	default:
-		return fmt.Errorf("%w: to scheme %q", ErrWebhookRedirect, req.URL.Scheme)
+		return fmt.Errorf("%w: to scheme %q", ErrWebhookRedirect, to.Scheme)
+	}
+	if !sameWebhookHost(from, to) {
+		// Only the host: the path and query may carry secrets.
+		return fmt.Errorf("%w: to another host, %s", ErrWebhookRedirect, to.Host)
 	}
 	return nil
+}
+
+// sameWebhookHost reports whether a redirect from one URL to another stays
+// on the same server: the same host name (ignoring case and a final dot)
+// and port, or an upgrade from http on port 80 to https on port 443.
+func sameWebhookHost(from, to *url.URL) bool {
+	if normalHost(from.Hostname()) != normalHost(to.Hostname()) {
+		return false
+	}
+	fp, tp := urlPort(from), urlPort(to)
+	return fp == tp || from.Scheme == "http" && fp == "80" && to.Scheme == "https" && tp == "443"
+}
+
+// urlPort is a URL's port, or its scheme's default.
+func urlPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }

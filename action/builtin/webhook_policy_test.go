@@ -254,19 +254,72 @@ func TestWebhookHostClientProxy(t *testing.T) {
 	assert.Equal(t, []string{"from the proxy"}, turn.said, "a trusted client uses its proxy")
 }
 
-// TestWebhookRedirectToDisallowedAddress follows a redirect from an allowed
-// server to one the policy does not allow: the redirect is not followed.
-func TestWebhookRedirectToDisallowedAddress(t *testing.T) {
-	internal := newHookServerAt(t, "127.0.0.2:0", respond(`{"botMessage": "internal secrets"}`))
-	public := newHookServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, internal.URL+"/admin", http.StatusTemporaryRedirect)
+// TestWebhookCrossHostRedirectRefused: a redirect to another host is not
+// followed, so the webhook's credentials never reach it, even where the
+// policy allows that host.
+func TestWebhookCrossHostRedirectRefused(t *testing.T) {
+	other := newHookServer(t, respond(`{"botMessage": "thanks for the token"}`))
+	otherPort := other.URL[strings.LastIndex(other.URL, ":")+1:]
+	for name, target := range map[string]string{
+		"other host name":   "http://localhost:" + otherPort + "/steal",
+		"other port":        other.URL + "/steal",
+		"other IP address":  strings.Replace(other.URL, "127.0.0.1", "127.0.0.2", 1) + "/steal",
+		"other host, https": "https://localhost:" + otherPort + "/steal",
+	} {
+		t.Run(name, func(t *testing.T) {
+			first := newHookServer(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target+"?from="+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			})
+			w, _ := mustLoad[*Webhook](t, WebhookType, `{"url": "`+first.URL+`/hook?key=s3cr3t", "waitForResponse": true,
+				"headers": {"Authorization": "Bearer t0ken", "X-Api-Key": "k3y"}}`, store.Stores{},
+				Ports{Webhooks: &WebhookPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHosts: []string{"localhost"}}})
+			turn := newFakeTurn()
+			res, err := w.Run(context.Background(), turn)
+			must.NoError(t, err)
+			assert.Equal(t, action.Fail, res.Status)
+			assert.ErrorIs(t, res.Err, ErrWebhookRedirect)
+			assert.Contains(t, res.Reason, "to another host")
+			assert.NotContains(t, res.Reason, "s3cr3t", "the redirect's query stays out of reasons")
+			assert.NotContains(t, turn.said, "thanks for the token")
+			assert.Equal(t, 1, first.calls())
+		})
+	}
+	assert.Zero(t, other.calls(), "neither the credentials nor the conversation reach another host")
+}
+
+// TestWebhookSameHostRedirect: a redirect on the same server is followed
+// with the request's headers, also through a host's client, whose own
+// redirect rule runs after the webhook's.
+func TestWebhookSameHostRedirect(t *testing.T) {
+	srv := newHookServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/new", http.StatusPermanentRedirect)
+			return
+		}
+		respond(`{"botMessage": "moved"}`)(w, r)
 	})
-	res, turn := runWebhook(t, public.URL, &WebhookPolicy{Allow: loopback})
-	assert.Equal(t, action.Fail, res.Status)
-	assert.ErrorIs(t, res.Err, ErrWebhookAddress)
-	assert.NotContains(t, turn.said, "internal secrets")
-	assert.Equal(t, 1, public.calls())
-	assert.Zero(t, internal.calls())
+	var hostRule atomic.Int32
+	client := srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { hostRule.Add(1); return nil }
+	for name, pol := range map[string]*WebhookPolicy{
+		"own client":  {Allow: loopback},
+		"host client": {Allow: loopback, Client: client},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := srv.calls()
+			w, _ := mustLoad[*Webhook](t, WebhookType, `{"url": "`+srv.URL+`/old", "waitForResponse": true,
+				"headers": {"Authorization": "Bearer t0ken", "X-Api-Key": "k3y"}}`, store.Stores{}, Ports{Webhooks: pol})
+			turn := newFakeTurn()
+			res, err := w.Run(context.Background(), turn)
+			must.NoError(t, err)
+			must.Equal(t, action.Done, res.Status, res.Reason)
+			assert.Equal(t, []string{"moved"}, turn.said)
+			must.Equal(t, before+2, srv.calls())
+			assert.Equal(t, "Bearer t0ken", srv.header(t, before+1).Get("Authorization"))
+			assert.Equal(t, "k3y", srv.header(t, before+1).Get("X-Api-Key"))
+		})
+	}
+	assert.EqualValues(t, 1, hostRule.Load(), "the host client's own rule still runs")
 }
 
 func TestCheckWebhookRedirect(t *testing.T) {
@@ -276,7 +329,16 @@ func TestCheckWebhookRedirect(t *testing.T) {
 		return r
 	}
 	assert.NoError(t, checkWebhookRedirect(req("https://a.example/next"), []*http.Request{req("https://a.example/")}))
-	assert.NoError(t, checkWebhookRedirect(req("https://a.example/"), []*http.Request{req("http://a.example/")}))
+	assert.NoError(t, checkWebhookRedirect(req("https://A.Example./"), []*http.Request{req("https://a.example:443/")}), "same host, same port")
+	assert.NoError(t, checkWebhookRedirect(req("https://a.example/"), []*http.Request{req("http://a.example/")}), "upgrade on the default ports")
+	assert.NoError(t, checkWebhookRedirect(req("http://a.example:8080/b"), []*http.Request{req("http://a.example:8080/a")}))
+	for _, to := range []string{"https://b.example/", "https://a.example.evil/", "https://sub.a.example/", "https://a.example:8443/", "http://a.example:81/"} {
+		assert.ErrorIs(t, checkWebhookRedirect(req(to), []*http.Request{req("http://a.example/")}), ErrWebhookRedirect, to)
+	}
+	assert.ErrorIs(t, checkWebhookRedirect(req("https://b.example/"), []*http.Request{req("https://a.example/"), req("https://a.example/x")}),
+		ErrWebhookRedirect, "the webhook's own host counts, not the last hop's")
+	assert.ErrorIs(t, checkWebhookRedirect(req("https://a.example:8443/"), []*http.Request{req("http://a.example:8080/")}), ErrWebhookRedirect,
+		"an upgrade only on the default ports")
 	assert.ErrorIs(t, checkWebhookRedirect(req("http://a.example/"), []*http.Request{req("https://a.example/")}), ErrWebhookRedirect, "no downgrade")
 	assert.ErrorIs(t, checkWebhookRedirect(req("ftp://a.example/"), []*http.Request{req("http://a.example/")}), ErrWebhookRedirect)
 	three := []*http.Request{req("http://a/"), req("http://a/"), req("http://a/")}
