@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/hook"
@@ -37,8 +38,16 @@ type Ports struct {
 	Directory availability.Directory
 	// Agents reports whether the AI customer agent is available.
 	Agents Agents
-	// Snippets are the host's code snippets by name.
+	// Snippets are the host's code snippets by name. A snippet's context
+	// is done at the action's timeout; one that ignores it keeps running on
+	// its own goroutine after the turn has moved on, and its result is
+	// discarded (see CodeSnippet for what a host can rely on).
 	Snippets map[string]Snippet
+	// MaxAbandonedSnippets bounds the snippet runs of the engine that are
+	// still going on after their timeout (snippets that ignore their
+	// context): while that many are, every snippet call fails at once with
+	// ErrSnippetBusy. 0 means DefaultMaxAbandonedSnippets.
+	MaxAbandonedSnippets int
 	// Webhooks configures the HTTP calls of the webhook action; nil means
 	// the zero WebhookPolicy (its defaults).
 	Webhooks *WebhookPolicy
@@ -69,6 +78,10 @@ const ReasonNoContact = "the visitor is not a known contact"
 type services struct {
 	stores store.Stores
 	ports  Ports
+
+	// abandonedSnippets counts the snippet runs still going on after
+	// their caller stopped waiting (see CodeSnippet).
+	abandonedSnippets atomic.Int64
 }
 
 // Types returns the built-in action types, bound to the given stores and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
@@ -27,6 +28,14 @@ var ErrSnippetNotFound = errors.New("builtin: snippet not registered")
 // ErrSnippetPanic reports a snippet that panicked.
 var ErrSnippetPanic = errors.New("builtin: snippet panicked")
 
+// ErrSnippetBusy reports a snippet call refused because too many snippet
+// runs of the engine are still going on past their deadline (see
+// Ports.MaxAbandonedSnippets).
+var ErrSnippetBusy = errors.New("builtin: too many snippets still running past their deadline")
+
+// DefaultMaxAbandonedSnippets is the default of Ports.MaxAbandonedSnippets.
+const DefaultMaxAbandonedSnippets = 64
+
 // CodeSnippet runs a host-registered Go function at a step of the
 // conversation (SPEC §3.13): HubSpot runs Node.js snippets, this library
 // runs the Snippet registered under the settings' name in Ports.Snippets,
@@ -45,17 +54,39 @@ var ErrSnippetPanic = errors.New("builtin: snippet panicked")
 //
 // A snippet fails the action — saying ErrorMessage, if set, then following
 // the failure path or else the general error message — when it returns an
-// error, panics (the panic is recovered), runs past its timeout, returns a
-// response that breaks the contract, or is not registered. Registration
-// can only be checked when the action runs: the engine refuses to publish
-// a flow with snippets only when the host gave no Ports.Snippets at all.
+// error (Result.Err wraps it), panics (ErrSnippetPanic; the panic is
+// recovered), runs past its timeout (context.DeadlineExceeded), returns a
+// response that breaks the contract (ErrHookResponse), is not registered
+// (ErrSnippetNotFound), or is refused because too many snippet runs are
+// still going on past their deadline (ErrSnippetBusy). Registration can
+// only be checked when the action runs: the engine refuses to publish a
+// flow with snippets only when the host gave no Ports.Snippets at all.
 //
-// The snippet runs on its own goroutine with a context that ends at the
-// timeout, so that a snippet that ignores its context cannot hold up the
-// turn beyond it; such a snippet's goroutine outlives the turn until the
-// function returns, and its result is then dropped. The request is the
-// snippet's own copy. Snippets run for many conversations at once and must
-// be safe for concurrent use.
+// # Timeouts
+//
+// Go cannot stop a function from outside, so the timeout bounds the turn,
+// not the snippet. What a host can rely on:
+//
+//   - the snippet runs on a goroutine of its own, with a context that is
+//     done at the timeout or when the turn's context ends; a snippet that
+//     returns when its context is done leaves nothing behind;
+//   - the turn waits for the snippet no longer than that: then it fails
+//     the action and goes on, and the conversation may take its next turn;
+//   - a snippet that ignores its context keeps running on its goroutine
+//     until it returns; what it then returns, or a panic, is discarded
+//     (the panic is still recovered), so it cannot change the
+//     conversation, but any other effect it has (a write to the host's
+//     systems) still happens, possibly during later turns;
+//   - such abandoned runs are bounded per engine by
+//     Ports.MaxAbandonedSnippets: while that many are still running, every
+//     snippet call of the engine fails at once with ErrSnippetBusy, without
+//     calling the snippet, until some of them return. Calls already under
+//     way when the limit is reached may still be abandoned, so the count
+//     can exceed the limit by the number of snippet calls in progress at
+//     that moment.
+//
+// The request is the snippet's own copy. Snippets run for many
+// conversations at once and must be safe for concurrent use.
 type CodeSnippet struct {
 	// Snippet is the name under which the host registered the function in
 	// Ports.Snippets.
@@ -125,12 +156,28 @@ func (s *CodeSnippet) call(ctx context.Context, t action.Turn, req hook.Request)
 	if timeout <= 0 {
 		timeout = DefaultSnippetTimeout
 	}
-	return runSnippet(ctx, fn, req, timeout)
+	limit := int64(s.svc.ports.MaxAbandonedSnippets)
+	if limit <= 0 {
+		limit = DefaultMaxAbandonedSnippets
+	}
+	return runSnippet(ctx, fn, req, timeout, &s.svc.abandonedSnippets, limit)
 }
+
+// The states of a snippet run, between its goroutine and the caller.
+const (
+	snippetRunning int32 = iota
+	snippetReturned
+	snippetAbandoned
+)
 
 // runSnippet runs fn on its own goroutine and waits for it until the
 // timeout (or ctx) ends. A panic becomes an error wrapping ErrSnippetPanic.
-func runSnippet(ctx context.Context, fn Snippet, req hook.Request, timeout time.Duration) (hook.Response, error) {
+// A run the caller stops waiting for counts in abandoned until fn returns;
+// while abandoned is at limit, runSnippet fails at once with ErrSnippetBusy.
+func runSnippet(ctx context.Context, fn Snippet, req hook.Request, timeout time.Duration, abandoned *atomic.Int64, limit int64) (hook.Response, error) {
+	if n := abandoned.Load(); n >= limit {
+		return hook.Response{}, fmt.Errorf("%w (%d)", ErrSnippetBusy, n)
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type outcome struct {
@@ -140,11 +187,15 @@ func runSnippet(ctx context.Context, fn Snippet, req hook.Request, timeout time.
 	// Buffered, so that a snippet finishing after the deadline does not
 	// block its goroutine forever.
 	done := make(chan outcome, 1)
+	var state atomic.Int32
 	go func() {
 		var o outcome
 		defer func() {
 			if p := recover(); p != nil {
 				o = outcome{err: fmt.Errorf("%w: %v", ErrSnippetPanic, p)}
+			}
+			if !state.CompareAndSwap(snippetRunning, snippetReturned) {
+				abandoned.Add(-1) // the caller counted this run
 			}
 			done <- o
 		}()
@@ -157,12 +208,15 @@ func runSnippet(ctx context.Context, fn Snippet, req hook.Request, timeout time.
 		}
 		return o.resp, o.err
 	case <-ctx.Done():
-		select {
-		case o := <-done: // finished just in time
-			if o.err == nil {
-				return o.resp, nil
-			}
-		default:
+		// Count the run before marking it abandoned, so that its goroutine
+		// never takes it off the count before it is on.
+		abandoned.Add(1)
+		if state.CompareAndSwap(snippetRunning, snippetAbandoned) {
+			return hook.Response{}, deadlineError(ctx, timeout)
+		}
+		abandoned.Add(-1)
+		if o := <-done; o.err == nil { // returned just in time
+			return o.resp, nil
 		}
 		return hook.Response{}, deadlineError(ctx, timeout)
 	}

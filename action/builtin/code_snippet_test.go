@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/hook"
@@ -304,4 +306,85 @@ func TestCodeSnippetTypedQuickReply(t *testing.T) {
 	must.NoError(t, err)
 	assert.Equal(t, &hook.QuickReplies{QuickReplies: []hook.Option{{Value: "l", Label: "l"}}}, last.UserMessage.QuickReply)
 	assert.Equal(t, "l", *turn.answer)
+}
+
+// TestCodeSnippetAbandonedRunsAreBounded: snippets that ignore their
+// context are abandoned at the timeout; once MaxAbandonedSnippets of them
+// are still running, every snippet call of the engine fails at once
+// without running, until they return.
+func TestCodeSnippetAbandonedRunsAreBounded(t *testing.T) {
+	release := make(chan struct{})
+	var started atomic.Int32
+	stuck := func(context.Context, hook.Request) (hook.Response, error) {
+		started.Add(1)
+		<-release // ignores its context
+		panic("late, and broken too")
+	}
+	var fastRuns atomic.Int32
+	fast := func(context.Context, hook.Request) (hook.Response, error) {
+		fastRuns.Add(1)
+		return hook.Response{BotMessage: "quick"}, nil
+	}
+	ports := Ports{Snippets: map[string]Snippet{"stuck": stuck, "fast": fast}, MaxAbandonedSnippets: 2}
+	s := newCodeSnippet(t, `{"snippet": "stuck", "timeout": "10ms", "errorMessage": ["Busy."]}`, ports)
+	// Another snippet action of the same engine shares the bound.
+	other := *s
+	other.Snippet = "fast"
+	run := func(a *CodeSnippet) (action.Result, *fakeTurn) {
+		turn := newFakeTurn()
+		res, err := a.Run(context.Background(), turn)
+		must.NoError(t, err)
+		return res, turn
+	}
+
+	for range 2 {
+		res, _ := run(s)
+		must.Equal(t, action.Fail, res.Status)
+		must.ErrorIs(t, res.Err, context.DeadlineExceeded)
+	}
+	must.EqualValues(t, 2, started.Load())
+
+	res, turn := run(s)
+	assert.Equal(t, action.Fail, res.Status)
+	assert.ErrorIs(t, res.Err, ErrSnippetBusy)
+	assert.Equal(t, `snippet "stuck" failed: builtin: too many snippets still running past their deadline (2)`, res.Reason)
+	assert.Equal(t, []string{"Busy."}, turn.said)
+	res, _ = run(&other)
+	assert.ErrorIs(t, res.Err, ErrSnippetBusy, "the bound is the engine's, not the snippet's")
+	assert.EqualValues(t, 2, started.Load(), "a refused call does not run the snippet")
+	assert.Zero(t, fastRuns.Load())
+
+	// Once the abandoned runs return (here by panicking, which is
+	// recovered), snippets run again.
+	close(release)
+	must.Eventually(t, func() bool { return s.svc.abandonedSnippets.Load() == 0 }, 10*time.Second, time.Millisecond)
+	res, turn = run(&other)
+	must.Equal(t, action.Done, res.Status, res.Reason)
+	assert.Equal(t, []string{"quick"}, turn.said)
+
+	// Another engine has a bound of its own.
+	fresh := newCodeSnippet(t, `{"snippet": "fast"}`, ports)
+	assert.NotSame(t, s.svc, fresh.svc)
+}
+
+// TestRunSnippetCountsOnlyAbandonedRuns: runs that return in time, with an
+// error, a panic or their context's error, leave nothing counted.
+func TestRunSnippetCountsOnlyAbandonedRuns(t *testing.T) {
+	var abandoned atomic.Int64
+	for name, fn := range map[string]Snippet{
+		"ok":    noopSnippet,
+		"error": func(context.Context, hook.Request) (hook.Response, error) { return hook.Response{}, errors.New("no") },
+		"panic": func(context.Context, hook.Request) (hook.Response, error) { panic("boom") },
+		"honours": func(ctx context.Context, _ hook.Request) (hook.Response, error) {
+			<-ctx.Done()
+			return hook.Response{}, ctx.Err()
+		},
+		"late": func(ctx context.Context, _ hook.Request) (hook.Response, error) {
+			<-ctx.Done()
+			return hook.Response{}, nil
+		},
+	} {
+		_, _ = runSnippet(context.Background(), fn, hook.Request{}, 10*time.Millisecond, &abandoned, 1)
+		must.Eventually(t, func() bool { return abandoned.Load() == 0 }, 10*time.Second, time.Millisecond, name)
+	}
 }
