@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -386,5 +388,51 @@ func TestRunSnippetCountsOnlyAbandonedRuns(t *testing.T) {
 	} {
 		_, _ = runSnippet(context.Background(), fn, hook.Request{}, 10*time.Millisecond, &abandoned, 1)
 		must.Eventually(t, func() bool { return abandoned.Load() == 0 }, 10*time.Second, time.Millisecond, name)
+	}
+}
+
+// TestHookResponseLimits: a response's texts are bounded; one over a limit
+// breaks the contract and nothing of it is said or offered.
+func TestHookResponseLimits(t *testing.T) {
+	qrs := func(n int, value, label string) []hook.Option {
+		out := make([]hook.Option, n)
+		for i := range out {
+			out[i] = hook.Option{Value: value + strconv.Itoa(i), Label: label}
+		}
+		return out
+	}
+	long := func(n int) string { return strings.Repeat("é", n/2) } // n bytes of UTF-8
+	for name, tc := range map[string]struct {
+		resp   hook.Response
+		reason string // "" means accepted
+	}{
+		"message at the limit":   {resp: hook.Response{BotMessage: long(MaxBotMessageBytes)}},
+		"message over the limit": {resp: hook.Response{BotMessage: long(MaxBotMessageBytes) + "x"}, reason: "botMessage is longer than 8192 bytes"},
+		"message not UTF-8":      {resp: hook.Response{BotMessage: "caf\xe9"}, reason: "botMessage is not valid UTF-8"},
+		"message with NUL":       {resp: hook.Response{BotMessage: "a\x00b"}, reason: "botMessage has a NUL byte"},
+		"replies at the limit":   {resp: hook.Response{BotMessage: "Pick", QuickReplies: qrs(MaxHookQuickReplies, "v", "Label")}},
+		"too many replies":       {resp: hook.Response{BotMessage: "Pick", QuickReplies: qrs(MaxHookQuickReplies+1, "v", "")}, reason: "21 quickReplies, more than 20"},
+		"long value":             {resp: hook.Response{QuickReplies: qrs(1, long(MaxQuickReplyBytes), "")}, reason: "quickReplies[0].value is longer than 256 bytes"},
+		"label at the limit":     {resp: hook.Response{QuickReplies: qrs(1, "v", long(MaxQuickReplyBytes))}},
+		"long label":             {resp: hook.Response{QuickReplies: qrs(2, "v", long(MaxQuickReplyBytes)+"x")}, reason: "quickReplies[0].label is longer than 256 bytes"},
+		"label with NUL":         {resp: hook.Response{QuickReplies: qrs(1, "v", "a\x00")}, reason: "quickReplies[0].label has a NUL byte"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fn := func(context.Context, hook.Request) (hook.Response, error) { return tc.resp, nil }
+			s := newCodeSnippet(t, `{"snippet": "s", "errorMessage": ["Oops."]}`, snippetPorts("s", fn))
+			turn := newFakeTurn()
+			res, err := s.Run(context.Background(), turn)
+			must.NoError(t, err)
+			if tc.reason == "" {
+				must.Equal(t, action.Done, res.Status, res.Reason)
+				assert.Len(t, turn.quick, len(tc.resp.QuickReplies))
+				return
+			}
+			assert.Equal(t, action.Fail, res.Status)
+			assert.ErrorIs(t, res.Err, ErrHookResponse)
+			assert.Contains(t, res.Reason, tc.reason)
+			assert.Equal(t, []string{"Oops."}, turn.said, "nothing of the response is said")
+			assert.Zero(t, turn.prompts)
+		})
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/hook"
@@ -21,10 +23,23 @@ import (
 // is ErrWebhookTooLarge.)
 var ErrHookResponse = errors.New("builtin: invalid webhook or snippet response")
 
-// MaxCustomStateBytes bounds the customState a webhook or snippet may
-// return. The state is kept with the session and sent with every later
-// call, so it must stay small.
-const MaxCustomStateBytes = 64 << 10
+// Limits on a webhook's or snippet's response: the text is shown to the
+// visitor and the quick replies are kept with the session while the action
+// waits, so a response over a limit breaks the contract (ErrHookResponse)
+// rather than being cut.
+const (
+	// MaxCustomStateBytes bounds the customState a webhook or snippet may
+	// return. The state is kept with the session and sent with every later
+	// call, so it must stay small.
+	MaxCustomStateBytes = 64 << 10
+	// MaxBotMessageBytes bounds a response's botMessage, in bytes of UTF-8.
+	MaxBotMessageBytes = 8 << 10
+	// MaxHookQuickReplies bounds how many quickReplies a response may offer.
+	MaxHookQuickReplies = 20
+	// MaxQuickReplyBytes bounds the value and the label of each of a
+	// response's quickReplies, in bytes of UTF-8.
+	MaxQuickReplyBytes = 256
+)
 
 // hookSessionState is the session.state sent to webhooks and snippets: they
 // only run while the bot part of the conversation is active.
@@ -151,9 +166,22 @@ func checkHookResponse(resp hook.Response, actions map[string]bool) error {
 	if n := resp.NextModuleNickname; n != "" && !resp.ResponseExpected && !actions[n] {
 		return fmt.Errorf("%w: nextModuleNickname %q names no action of this flow", ErrHookResponse, n)
 	}
+	if err := checkHookText("botMessage", resp.BotMessage, MaxBotMessageBytes); err != nil {
+		return err
+	}
+	if n := len(resp.QuickReplies); n > MaxHookQuickReplies {
+		return fmt.Errorf("%w: %d quickReplies, more than %d", ErrHookResponse, n, MaxHookQuickReplies)
+	}
 	for i, q := range resp.QuickReplies {
 		if strings.TrimSpace(q.Value) == "" {
 			return fmt.Errorf("%w: quickReplies[%d] has no value", ErrHookResponse, i)
+		}
+		at := "quickReplies[" + strconv.Itoa(i) + "]"
+		if err := checkHookText(at+".value", q.Value, MaxQuickReplyBytes); err != nil {
+			return err
+		}
+		if err := checkHookText(at+".label", q.Label, MaxQuickReplyBytes); err != nil {
+			return err
 		}
 	}
 	if cs := bytes.TrimSpace(resp.CustomState); len(cs) > 0 && string(cs) != "null" {
@@ -163,6 +191,21 @@ func checkHookResponse(resp hook.Response, actions map[string]bool) error {
 		if cs[0] != '{' || !json.Valid(cs) {
 			return fmt.Errorf("%w: customState is not a JSON object", ErrHookResponse)
 		}
+	}
+	return nil
+}
+
+// checkHookText checks a text of a response that the visitor sees or the
+// session keeps: at most max bytes of valid UTF-8 without NUL bytes, which
+// stores of text cannot keep.
+func checkHookText(field, text string, max int) error {
+	switch {
+	case len(text) > max:
+		return fmt.Errorf("%w: %s is longer than %d bytes", ErrHookResponse, field, max)
+	case !utf8.ValidString(text):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrHookResponse, field)
+	case strings.IndexByte(text, 0) >= 0:
+		return fmt.Errorf("%w: %s has a NUL byte", ErrHookResponse, field)
 	}
 	return nil
 }

@@ -57,9 +57,11 @@ const webhookUserAgent = "chatflow-webhook/1"
 //   - botMessage is said as it is, never evaluated as a template (the
 //     request carries the contact's properties, so the webhook can
 //     personalise the text itself, and a template would run a visitor's
-//     echoed words);
+//     echoed words); at most MaxBotMessageBytes;
 //   - quickReplies are offered with it (free text stays allowed); without
-//     responseExpected, the next action that waits receives the click;
+//     responseExpected, the next action that waits receives the click; at
+//     most MaxHookQuickReplies, each value and label at most
+//     MaxQuickReplyBytes;
 //   - responseExpected makes the action wait: the visitor's reply is posted
 //     again with the same contract (nextModuleNickname is then ignored);
 //   - nextModuleNickname names the next action; empty follows the action's
@@ -68,9 +70,10 @@ const webhookUserAgent = "chatflow-webhook/1"
 //     the session and sent with every later webhook or snippet call; null
 //     clears it, and leaving it out keeps the previous state.
 //
-// A failed call — transport error, timeout, status other than 2xx, a
-// response larger than the policy allows, malformed JSON, or a response
-// that breaks the contract — says ErrorMessage, if set, and fails the
+// Texts of the response must be valid UTF-8 without NUL bytes. A failed
+// call — transport error, timeout, status other than 2xx, a response
+// larger than the policy allows, malformed JSON, or a response that breaks
+// the contract or a limit — says ErrorMessage, if set, and fails the
 // action: the engine then follows its failure path, or else shows the
 // general error message as well. The action_failed event's reason says what
 // went wrong; it names the URL's host but never its path or query, which
