@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
 	"github.com/chatflow/chatflow/store"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -240,6 +242,85 @@ func TestWebhookDefaultPolicyRefusesLoopback(t *testing.T) {
 	mu.Lock()
 	assert.Zero(t, calls)
 	mu.Unlock()
+}
+
+// TestWebhookSecretsAndSignature: the flow names its credential instead of
+// holding it; the host resolves it at call time and signs the request,
+// which the receiver verifies.
+func TestWebhookSecretsAndSignature(t *testing.T) {
+	key := []byte("whsec_engine")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || r.Header.Get("Authorization") != "Bearer t0ken" ||
+			hook.VerifySignature(r.Header.Get(hook.SignatureHeader), body, key, time.Now(), 0) != nil {
+			http.Error(w, "who are you?", http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, `{"botMessage": "Order A-1 has shipped.", "nextModuleNickname": "goodbye"}`)
+	}))
+	defer srv.Close()
+	flow := strings.Replace(orderFlow, `"headers": {"Authorization": "Bearer t0ken"}`, `"secretHeaders": {"Authorization": "crm_token"}`, 1)
+	require.NotContains(t, flow, "t0ken")
+
+	pol := testWebhookPolicy()
+	pol.SigningKey = key
+	cfg := (&testPorts{Webhooks: pol}).config()
+	secrets := map[string]string{"crm_token": "Bearer t0ken"}
+	cfg.Ports.Secrets = builtin.SecretsFunc(func(_ context.Context, name string) (string, error) {
+		if v, ok := secrets[name]; ok {
+			return v, nil
+		}
+		return "", errors.New("no such secret")
+	})
+	h := enginetest.NewWith(t, cfg, hookFlow(flow, srv.URL))
+	startKnown(t, h, "c1").Says("Where is my order?").
+		ExpectBot("Order A-1 has shipped.", "Bye, Ada!").
+		ExpectStatus(engine.StatusFinished)
+
+	// A secret the host cannot resolve fails the call before anything is
+	// sent, with a cause the host can match.
+	delete(secrets, "crm_token")
+	h = enginetest.NewWith(t, cfg, hookFlow(flow, srv.URL))
+	c := h.Start("c2").Says("Where is my order?").
+		ExpectBot("Our order system is not answering.", "Please email orders@example.com.")
+	ev := lastEvent(c, engine.EventActionFailed)
+	assert.ErrorIs(t, ev.Err, builtin.ErrWebhookSecret)
+	assert.Contains(t, ev.Reason, `"crm_token": no such secret`)
+
+	// Without Ports.Secrets, a flow that names a secret does not load.
+	e, err := engine.New(withMemory((&testPorts{Webhooks: pol}).config()))
+	require.NoError(t, err)
+	_, err = e.Load(hookFlow(flow, srv.URL))
+	assert.ErrorIs(t, err, builtin.ErrMissingPort)
+}
+
+// TestWebhookSecretSettingsMatchSchema: the documented schema accepts the
+// secret settings and refuses what the loader refuses.
+func TestWebhookSecretSettingsMatchSchema(t *testing.T) {
+	sch, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "docs", "flow.schema.json"))
+	require.NoError(t, err)
+	flow := func(settings string) any {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(`{"id": "f", "version": 1, "welcome": {"message": ["hi"]},
+			"actions": [{"name": "hook", "type": "webhook", "settings": ` + settings + `}]}`))
+		require.NoError(t, err)
+		return inst
+	}
+	for _, ok := range []string{
+		`{"url": "https://crm.example.com/bot", "secretHeaders": {"Authorization": "crm_token"}, "secretQuery": {"key": "crm_key"}, "signingSecret": "crm_signing"}`,
+		`{"urlSecret": "slack_url", "waitForResponse": true}`,
+	} {
+		assert.NoError(t, sch.Validate(flow(ok)), ok)
+	}
+	for _, bad := range []string{
+		`{"url": "https://crm.example.com/bot", "urlSecret": "slack_url"}`,
+		`{"secretHeaders": {"Authorization": "crm_token"}}`,
+		`{"url": "https://crm.example.com/bot", "secretHeaders": {"Authorization": ""}}`,
+		`{"url": "https://crm.example.com/bot", "signingSecret": " "}`,
+		`{"url": "https://crm.example.com/bot", "secretQuery": {"": "crm_key"}}`,
+		`{"url": "https://crm.example.com/bot", "secretHeaders": {"Authorization": {"secret": "crm_token"}}}`,
+	} {
+		assert.Error(t, sch.Validate(flow(bad)), bad)
+	}
 }
 
 // lastEvent returns the last reply's first event of a type.

@@ -6,7 +6,7 @@
 // The actions reach the host's systems through the stores of store.Stores
 // (subscriptions, lists, workflows, tickets, the knowledge base, meeting
 // links) and through Ports (the directory of users and teams, the AI agent,
-// code snippets, the webhook policy). An action whose store or port the
+// code snippets, the webhook policy, secrets). An action whose store or port the
 // engine was not given fails to load with an error matching ErrMissingPort,
 // naming the JSON path of the action.
 package builtin
@@ -51,7 +51,28 @@ type Ports struct {
 	// Webhooks configures the HTTP calls of the webhook action; nil means
 	// the zero WebhookPolicy (its defaults).
 	Webhooks *WebhookPolicy
+	// Secrets resolves the secrets a flow names instead of holding them
+	// (a webhook's urlSecret, secretHeaders, secretQuery and
+	// signingSecret), at every call.
+	Secrets Secrets
 }
+
+// Secrets resolves secrets by name: the host keeps them (a vault, the
+// environment, a secrets manager) and a flow only names them, so that they
+// never appear in flow JSON. Implementations must be safe for concurrent
+// use.
+type Secrets interface {
+	// Secret returns the value of the named secret. It is called while
+	// the turn runs, within the webhook's timeout; an error fails the
+	// webhook call, and should not contain the value.
+	Secret(ctx context.Context, name string) (string, error)
+}
+
+// SecretsFunc adapts a function to the Secrets interface.
+type SecretsFunc func(ctx context.Context, name string) (string, error)
+
+// Secret calls f.
+func (f SecretsFunc) Secret(ctx context.Context, name string) (string, error) { return f(ctx, name) }
 
 // Agents reports on the AI customer agent.
 type Agents interface {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
@@ -46,7 +45,8 @@ const webhookUserAgent = "chatflow-webhook/1"
 //	{"type": "webhook", "settings": {
 //	  "url": "https://hooks.example.com/chatbot",
 //	  "waitForResponse": true,
-//	  "headers": {"Authorization": "Bearer s3cr3t"},
+//	  "headers": {"X-Source": "chatbot"},
+//	  "secretHeaders": {"Authorization": "crm_token"},
 //	  "errorMessage": ["Sorry, I can't look that up right now."]}}
 //
 // Without WaitForResponse the call is still made during the turn, bounded
@@ -77,7 +77,33 @@ const webhookUserAgent = "chatflow-webhook/1"
 // action: the engine then follows its failure path, or else shows the
 // general error message as well. The action_failed event's reason says what
 // went wrong; it names the URL's host but never its path or query, which
-// may carry secrets.
+// may carry secrets. Its Err matches the cause: ErrWebhookAddress,
+// ErrWebhookRedirect, ErrWebhookClient, ErrWebhookSecret, ErrWebhookStatus,
+// ErrWebhookTooLarge, ErrHookResponse, context.DeadlineExceeded for the
+// timeout, or the transport's own error.
+//
+// # Secrets and signatures
+//
+// A flow need not hold credentials: it can name secrets that the host
+// resolves through Ports.Secrets at every call — urlSecret (the whole URL,
+// for receivers whose address is the credential), secretHeaders (header
+// values, such as "Authorization": "crm_token") and secretQuery (query
+// parameters added to the URL). A flow that names a secret fails to load
+// without Ports.Secrets; a secret that cannot be resolved, or is empty,
+// fails the call with ErrWebhookSecret, whose text names the secret, never
+// its value.
+//
+// With a signing key — the webhook's signingSecret, else the policy's
+// SigningKey — every request carries a signature the receiver can check
+// (hook.VerifySignature in Go):
+//
+//	Chatflow-Signature: t=1767600000,v1=5f3c…
+//
+// where t is the time of sending in Unix seconds and v1 the lower-case hex
+// HMAC-SHA256, under the key, of t's digits, a full stop and the raw body.
+// A receiver recomputes it over the body as received, compares in constant
+// time, and refuses a t more than a few minutes from its clock, which
+// bounds replays. The signature covers neither the URL nor the headers.
 //
 // Calls follow Ports.Webhooks: nil, and any field left zero, means the
 // defaults of WebhookPolicy. The policy's timeout bounds the whole call
@@ -97,15 +123,31 @@ const webhookUserAgent = "chatflow-webhook/1"
 // the action and the visitor's message, so a receiver can recognize a call
 // repeated because the host retried a message.
 type Webhook struct {
-	// URL is the http or https address the request is posted to.
-	URL string `json:"url"`
+	// URL is the http or https address the request is posted to. Exactly
+	// one of URL and URLSecret is set.
+	URL string `json:"url,omitempty"`
+	// URLSecret names the secret (see Ports.Secrets) whose value is the
+	// whole URL, for receivers whose address is itself the credential.
+	URLSecret string `json:"urlSecret,omitempty"`
 	// WaitForResponse makes the action apply the webhook's response
 	// (HubSpot's "wait for the webhook's feedback").
 	WaitForResponse bool `json:"waitForResponse,omitempty"`
 	// Headers are extra request headers, e.g. for authentication. Host,
-	// Content-Length, Content-Type, Connection and Transfer-Encoding cannot
-	// be set.
+	// Content-Length, Content-Type, Connection, Transfer-Encoding and the
+	// signature header cannot be set.
 	Headers map[string]string `json:"headers,omitempty"`
+	// SecretHeaders are extra request headers whose values are secrets:
+	// each maps a header name to the name of the secret that is its whole
+	// value ("Authorization": "crm_token", the secret being "Bearer …").
+	// A header may not be in both Headers and SecretHeaders.
+	SecretHeaders map[string]string `json:"secretHeaders,omitempty"`
+	// SecretQuery are query parameters whose values are secrets: each maps
+	// a parameter name to the name of the secret that is its value. They
+	// are added to the URL's query, which may not set them too.
+	SecretQuery map[string]string `json:"secretQuery,omitempty"`
+	// SigningSecret names the secret whose value is the key that signs
+	// this webhook's requests, instead of the policy's SigningKey.
+	SigningSecret string `json:"signingSecret,omitempty"`
 	// ErrorMessage is said when the call fails, before the failure path.
 	ErrorMessage action.Messages `json:"errorMessage,omitempty"`
 
@@ -114,35 +156,39 @@ type Webhook struct {
 	actions map[string]bool // the flow's action names
 }
 
-// Provision checks the URL and headers.
+// Provision checks the URL, the headers and the secrets' names.
 func (w *Webhook) Provision(p action.Provision) error {
-	if w.URL == "" {
-		return p.Errorf("url", "a webhook needs a url")
+	var query url.Values
+	switch {
+	case w.URL == "" && w.URLSecret == "":
+		return p.Errorf("url", "a webhook needs a url or a urlSecret")
+	case w.URL != "" && w.URLSecret != "":
+		return p.Errorf("urlSecret", "set url or urlSecret, not both")
+	case w.URL != "":
+		u, err := url.Parse(w.URL)
+		if err != nil {
+			return p.Errorf("url", "%w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return p.Errorf("url", "the scheme must be http or https, not %q", u.Scheme)
+		}
+		if u.Hostname() == "" {
+			return p.Errorf("url", "the url has no host")
+		}
+		w.host, query = u.Host, u.Query()
 	}
-	u, err := url.Parse(w.URL)
-	if err != nil {
-		return p.Errorf("url", "%w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return p.Errorf("url", "the scheme must be http or https, not %q", u.Scheme)
-	}
-	if u.Hostname() == "" {
-		return p.Errorf("url", "the url has no host")
-	}
-	names := make([]string, 0, len(w.Headers))
-	for k := range w.Headers {
-		names = append(names, k)
-	}
-	sort.Strings(names) // report the first bad header deterministically
-	for _, k := range names {
+	for _, k := range sortedKeys(w.Headers) { // the first bad header, deterministically
 		if err := checkWebhookHeader(k, w.Headers[k]); err != nil {
 			return p.Errorf("headers."+k, "%w", err)
 		}
 	}
+	if err := w.provisionSecrets(p, query); err != nil {
+		return err
+	}
 	if err := webhookPolicy(w.svc.ports.Webhooks).checkClient(); err != nil {
 		return p.Errorf("", "the engine's webhook policy: %w", err)
 	}
-	w.host, w.actions = u.Host, actionSet(p)
+	w.actions = actionSet(p)
 	if w.WaitForResponse {
 		p.ChoosesNext()
 	}
@@ -162,7 +208,7 @@ func checkWebhookHeader(name, value string) error {
 		}
 	}
 	switch http.CanonicalHeaderKey(name) {
-	case "Host", "Content-Length", "Content-Type", "Connection", "Transfer-Encoding":
+	case "Host", "Content-Length", "Content-Type", "Connection", "Transfer-Encoding", hook.SignatureHeader:
 		return fmt.Errorf("header %q is set by the webhook action", name)
 	}
 	for i := 0; i < len(value); i++ {
@@ -217,12 +263,22 @@ func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPoli
 	}
 	ctx, cancel := context.WithTimeout(ctx, pol.Timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	sec, err := w.secrets(ctx, pol)
+	if err != nil {
+		return hook.Response{}, timeoutError(ctx, pol, err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, sec.url, bytes.NewReader(body))
 	if err != nil {
 		return hook.Response{}, stripURL(err)
 	}
 	for k, v := range w.Headers {
 		hreq.Header.Set(k, v)
+	}
+	for k, v := range sec.headers {
+		hreq.Header.Set(k, v)
+	}
+	if sec.signingKey != nil {
+		hreq.Header.Set(hook.SignatureHeader, hook.Sign(sec.signingKey, body, pol.now()))
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if hreq.Header.Get("Accept") == "" {
@@ -259,6 +315,9 @@ func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPoli
 func (w *Webhook) hostName() string {
 	if w.host != "" {
 		return w.host
+	}
+	if w.URLSecret != "" {
+		return fmt.Sprintf("the url of secret %q", w.URLSecret)
 	}
 	if u, err := url.Parse(w.URL); err == nil && u.Host != "" {
 		return u.Host

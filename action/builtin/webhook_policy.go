@@ -90,6 +90,22 @@ type WebhookPolicy struct {
 	// whatever such a name resolves to may be reached. An IP address here
 	// has no effect; use Allow.
 	AllowHosts []string
+	// SigningKey, if set, signs every webhook request: the request carries
+	// the hook.SignatureHeader header, an HMAC-SHA256 of the timestamp and
+	// the body (see hook.SignatureHeader for the scheme, hook.VerifySignature
+	// for receivers). A webhook's signingSecret signs with its own key
+	// instead, so that receivers need not share one.
+	SigningKey []byte
+	// Clock returns the time a signature carries; nil means time.Now.
+	Clock func() time.Time
+}
+
+// now is the policy's clock.
+func (pol WebhookPolicy) now() time.Time {
+	if pol.Clock != nil {
+		return pol.Clock()
+	}
+	return time.Now()
 }
 
 // webhookPolicy returns the effective policy: p with defaults for the
