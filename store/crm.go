@@ -21,8 +21,9 @@ type Subscriptions interface {
 	// (NotOptedInOrOut when never set).
 	State(ctx context.Context, contactID, subscriptionType string) (SubscriptionState, error)
 	// SetState records a new state. Implementations must refuse (return an
-	// error) to move an opted-out contact to opted in unless explicit is
-	// true: a visitor's explicit choice.
+	// error, which should match ErrOptedOut, and change nothing) to move an
+	// opted-out contact to opted in unless explicit is true: a visitor's
+	// explicit choice.
 	SetState(ctx context.Context, contactID, subscriptionType string, state SubscriptionState, explicit bool) error
 }
 

@@ -38,6 +38,29 @@
 //     the stored version with the expected one before writing data and
 //     version+1.
 //
+// # Personal data and erasure
+//
+// A visitor may ask to be forgotten (the GDPR's right to erasure) and to see
+// what is kept about them (the right of access). These stores hold personal
+// data, and each has a way to erase it:
+//
+//   - Contacts: the contact record itself; erased by ContactDeleter.
+//   - Sessions: a conversation's answers and pending properties, by
+//     conversation ID; erased by Sessions.Delete.
+//   - consent.Records: consent decisions by visitor and contact; erased by
+//     consent.Records.Erase.
+//   - Subscriptions, Lists, Workflows and Tickets: subscription states, list
+//     memberships, workflow enrollments and tickets (which carry the
+//     visitor's own words), by contact ID; erased by Forgetter.
+//
+// Companies, KnowledgeBase, Meetings and Locker hold no personal data by
+// contact. A Forgetter among Subscriptions, Lists, Workflows and Tickets
+// should also implement the matching reader (SubscriptionReader,
+// ListReader, WorkflowReader, TicketReader): store/storetest uses it to
+// check that Forget leaves nothing of the contact behind, and a host can
+// use it to answer a data-subject access request. The engine's Forget
+// erases a visitor across all of them.
+//
 // Implementations of every interface in this package must be safe for
 // concurrent use. The conformance suite in store/storetest checks these
 // contracts for any adapter.

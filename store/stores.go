@@ -52,11 +52,17 @@ type Stores struct {
 }
 
 // Forgetter is an optional interface of a store that holds personal data by
-// contact (subscription states, for example). An engine erasing a contact
-// (the right to be forgotten) probes each of its stores for it with a type
-// assertion and calls Forget on those that have it.
+// contact: Subscriptions, Lists, Workflows and Tickets (see "Personal data
+// and erasure" in the package documentation). An engine erasing a contact
+// (the right to be forgotten) probes each of those stores for it with a
+// type assertion, calls Forget on those that have it, and reports those
+// that do not as unable to forget.
 type Forgetter interface {
-	// Forget erases every record the store holds about the contact.
-	// Forgetting a contact the store knows nothing about is not an error.
+	// Forget erases every record the store holds about the contact: after
+	// it returns nil, no method returns anything of the contact (a
+	// subscription state reads NotOptedInOrOut again), and the contact may
+	// be added, enrolled or given tickets afresh. Forgetting a contact the
+	// store knows nothing about is not an error; forgetting twice is
+	// harmless.
 	Forget(ctx context.Context, contactID string) error
 }

@@ -11,7 +11,8 @@ import (
 
 // Lists is an in-memory store.Lists. A list must be created with
 // CreateList (or NewLists) before contacts are added to it; adding to an
-// unknown list fails with store.ErrNotFound.
+// unknown list fails with store.ErrNotFound. It implements store.Forgetter
+// and store.ListReader.
 //
 // The zero value has no lists and is ready to use. Lists is safe for
 // concurrent use and must not be copied after first use.
@@ -20,7 +21,11 @@ type Lists struct {
 	lists map[string][]string
 }
 
-var _ store.Lists = (*Lists)(nil)
+var (
+	_ store.Lists      = (*Lists)(nil)
+	_ store.Forgetter  = (*Lists)(nil)
+	_ store.ListReader = (*Lists)(nil)
+)
 
 // NewLists returns a Lists with the given (empty) lists.
 func NewLists(listIDs ...string) *Lists {
@@ -66,10 +71,47 @@ func (l *Lists) Members(listID string) []string {
 	return slices.Clone(l.lists[listID])
 }
 
+// ListsOf returns the IDs of the lists the contact is a member of, sorted.
+func (l *Lists) ListsOf(_ context.Context, contactID string) ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return groupsOf(l.lists, contactID), nil
+}
+
+// Forget removes the contact from every list.
+func (l *Lists) Forget(_ context.Context, contactID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	removeMember(l.lists, contactID)
+	return nil
+}
+
+// groupsOf returns the sorted IDs of the groups (lists or workflows) that
+// have contactID among their members.
+func groupsOf(groups map[string][]string, contactID string) []string {
+	var out []string
+	for id, members := range groups {
+		if slices.Contains(members, contactID) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// removeMember takes contactID out of every group, keeping the order of
+// the other members.
+func removeMember(groups map[string][]string, contactID string) {
+	for id, members := range groups {
+		groups[id] = slices.DeleteFunc(members, func(m string) bool { return m == contactID })
+	}
+}
+
 // Workflows is an in-memory store.Workflows. A workflow must be created
 // with CreateWorkflow (or NewWorkflows) before contacts are enrolled;
 // enrolling in an unknown or inactive workflow fails with
-// store.ErrNotFound.
+// store.ErrNotFound. It implements store.Forgetter and
+// store.WorkflowReader.
 //
 // The zero value has no workflows and is ready to use. Workflows is safe
 // for concurrent use and must not be copied after first use.
@@ -79,7 +121,11 @@ type Workflows struct {
 	inactive map[string]bool
 }
 
-var _ store.Workflows = (*Workflows)(nil)
+var (
+	_ store.Workflows      = (*Workflows)(nil)
+	_ store.Forgetter      = (*Workflows)(nil)
+	_ store.WorkflowReader = (*Workflows)(nil)
+)
 
 // NewWorkflows returns Workflows with the given active workflows.
 func NewWorkflows(ids ...string) *Workflows {
@@ -128,21 +174,48 @@ func (w *Workflows) Enrolled(workflowID string) []string {
 	return slices.Clone(w.enrolled[workflowID])
 }
 
+// EnrollmentsOf returns the IDs of the workflows the contact is enrolled
+// in, sorted.
+func (w *Workflows) EnrollmentsOf(_ context.Context, contactID string) ([]string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return groupsOf(w.enrolled, contactID), nil
+}
+
+// Forget unenrolls the contact from every workflow.
+func (w *Workflows) Forget(_ context.Context, contactID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	removeMember(w.enrolled, contactID)
+	return nil
+}
+
 // Tickets is an in-memory store.Tickets. Ticket IDs are "ticket-1",
-// "ticket-2", … in order of creation. A non-empty idempotency key is
-// remembered for the life of the store; an empty key creates a new ticket
-// every time.
+// "ticket-2", … in order of creation, never reused. A non-empty
+// idempotency key is remembered as long as its ticket is kept; an empty
+// key creates a new ticket every time. It implements store.Forgetter and
+// store.TicketReader: Forget drops a contact's tickets and their keys.
 //
 // The zero value is an empty store ready to use. Tickets is safe for
 // concurrent use and must not be copied after first use.
 type Tickets struct {
 	mu      sync.Mutex
-	tickets []store.Ticket
-	ids     []string
+	last    int
+	tickets []storedTicket // in order of creation
 	byKey   map[string]string
 }
 
-var _ store.Tickets = (*Tickets)(nil)
+// storedTicket is a kept ticket and the idempotency key it was created with.
+type storedTicket struct {
+	store.StoredTicket
+	key string
+}
+
+var (
+	_ store.Tickets      = (*Tickets)(nil)
+	_ store.Forgetter    = (*Tickets)(nil)
+	_ store.TicketReader = (*Tickets)(nil)
+)
 
 // NewTickets returns an empty ticket store.
 func NewTickets() *Tickets { return &Tickets{} }
@@ -155,9 +228,9 @@ func (s *Tickets) CreateTicket(_ context.Context, key string, t store.Ticket) (s
 	if id, ok := s.byKey[key]; ok {
 		return id, nil
 	}
-	id := fmt.Sprintf("ticket-%d", len(s.tickets)+1)
-	s.tickets = append(s.tickets, t)
-	s.ids = append(s.ids, id)
+	s.last++
+	id := fmt.Sprintf("ticket-%d", s.last)
+	s.tickets = append(s.tickets, storedTicket{store.StoredTicket{ID: id, Ticket: t}, key})
 	if key != "" {
 		if s.byKey == nil {
 			s.byKey = map[string]string{}
@@ -171,11 +244,38 @@ func (s *Tickets) CreateTicket(_ context.Context, key string, t store.Ticket) (s
 func (s *Tickets) All() map[string]store.Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]store.Ticket, len(s.ids))
-	for i, id := range s.ids {
-		out[id] = s.tickets[i]
+	out := make(map[string]store.Ticket, len(s.tickets))
+	for _, t := range s.tickets {
+		out[t.ID] = t.Ticket
 	}
 	return out
+}
+
+// TicketsOf returns copies of the contact's tickets, oldest first.
+func (s *Tickets) TicketsOf(_ context.Context, contactID string) ([]store.StoredTicket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []store.StoredTicket
+	for _, t := range s.tickets {
+		if t.ContactID == contactID {
+			out = append(out, t.StoredTicket)
+		}
+	}
+	return out, nil
+}
+
+// Forget deletes the contact's tickets and forgets their idempotency keys.
+func (s *Tickets) Forget(_ context.Context, contactID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tickets = slices.DeleteFunc(s.tickets, func(t storedTicket) bool {
+		if t.ContactID != contactID {
+			return false
+		}
+		delete(s.byKey, t.key)
+		return true
+	})
+	return nil
 }
 
 // Meetings is an in-memory store.Meetings holding a fixed set of links,
@@ -212,7 +312,7 @@ func (m *Meetings) Link(_ context.Context, id string) (store.MeetingLink, error)
 
 // Subscriptions is an in-memory store.Subscriptions. It refuses to move an
 // opted-out contact to opted in unless the change is explicit, and
-// implements store.Forgetter.
+// implements store.Forgetter and store.SubscriptionReader.
 //
 // The zero value is an empty store ready to use: every contact is
 // store.NotOptedInOrOut. Subscriptions is safe for concurrent use and must
@@ -223,8 +323,9 @@ type Subscriptions struct {
 }
 
 var (
-	_ store.Subscriptions = (*Subscriptions)(nil)
-	_ store.Forgetter     = (*Subscriptions)(nil)
+	_ store.Subscriptions      = (*Subscriptions)(nil)
+	_ store.Forgetter          = (*Subscriptions)(nil)
+	_ store.SubscriptionReader = (*Subscriptions)(nil)
 )
 
 // NewSubscriptions returns an empty subscription store.
@@ -241,21 +342,35 @@ func (s *Subscriptions) State(_ context.Context, contactID, typ string) (store.S
 	return store.NotOptedInOrOut, nil
 }
 
-// SetState records a state. It returns an error, and changes nothing, when
-// an opted-out contact would be opted in again by anything but their
-// explicit choice.
+// SetState records a state. It returns an error matching
+// store.ErrOptedOut, and changes nothing, when an opted-out contact would be
+// opted in again by anything but their explicit choice.
 func (s *Subscriptions) SetState(_ context.Context, contactID, typ string, st store.SubscriptionState, explicit bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := [2]string{contactID, typ}
 	if s.states[key] == store.OptedOut && st == store.OptedIn && !explicit {
-		return fmt.Errorf("memory: contact %s opted out of %q: only their explicit choice can opt them in again", contactID, typ)
+		return fmt.Errorf("memory: contact %s, subscription %q: only their explicit choice can opt them in again: %w", contactID, typ, store.ErrOptedOut)
 	}
 	if s.states == nil {
 		s.states = map[[2]string]store.SubscriptionState{}
 	}
 	s.states[key] = st
 	return nil
+}
+
+// SubscriptionsOf returns the contact's recorded states by subscription
+// type.
+func (s *Subscriptions) SubscriptionsOf(_ context.Context, contactID string) (map[string]store.SubscriptionState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]store.SubscriptionState{}
+	for k, st := range s.states {
+		if k[0] == contactID {
+			out[k[1]] = st
+		}
+	}
+	return out, nil
 }
 
 // Forget removes every state of a contact, which is NotOptedInOrOut

@@ -14,7 +14,10 @@ import (
 // create/read round trips, merge semantics of UpdateContact with "" clearing
 // a property, idempotent updates, case-insensitive email lookup that
 // follows updates, copying of maps in both directions, unique IDs, and
-// concurrent updates of one contact that lose no property.
+// concurrent updates of one contact that lose no property. When the store
+// implements store.ContactDeleter, the Delete subtest checks that a deleted
+// contact is found neither by ID nor by email and cannot be updated;
+// otherwise it is skipped.
 //
 // newStore is called once per subtest.
 func TestContacts(t *testing.T, newStore func(t *testing.T) store.Contacts) {
@@ -157,6 +160,34 @@ func TestContacts(t *testing.T, newStore func(t *testing.T) store.Contacts) {
 		noErr(t, "UpdateContact", s.UpdateContact(ctx(t), c.ID, store.Properties{"email": ""}))
 		_, err = s.ContactByEmail(ctx(t), second)
 		wantErr(t, "ContactByEmail(cleared address)", err, store.ErrNotFound)
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		d, ok := s.(store.ContactDeleter)
+		if !ok {
+			t.Skip("the store does not implement store.ContactDeleter: contacts cannot be erased")
+		}
+		email := uniqueEmail("gone")
+		gone, err := s.CreateContact(ctx(t), store.Properties{"email": email, "firstname": "Ann"})
+		noErr(t, "CreateContact", err)
+		kept, err := s.CreateContact(ctx(t), store.Properties{"email": uniqueEmail("kept")})
+		noErr(t, "CreateContact", err)
+		noErr(t, "DeleteContact", d.DeleteContact(ctx(t), gone.ID))
+		_, err = s.Contact(ctx(t), gone.ID)
+		wantErr(t, "Contact after DeleteContact", err, store.ErrNotFound)
+		_, err = s.ContactByEmail(ctx(t), email)
+		wantErr(t, "ContactByEmail after DeleteContact", err, store.ErrNotFound)
+		err = s.UpdateContact(ctx(t), gone.ID, store.Properties{"firstname": "Bo"})
+		wantErr(t, "UpdateContact after DeleteContact", err, store.ErrNotFound)
+		noErr(t, "DeleteContact again", d.DeleteContact(ctx(t), gone.ID))
+		noErr(t, "DeleteContact(missing)", d.DeleteContact(ctx(t), uniqueKey(t, "missing")))
+		_, err = s.Contact(ctx(t), kept.ID)
+		noErr(t, "Contact(other contact) after DeleteContact", err)
+		// The address is free for a new contact.
+		again, err := s.CreateContact(ctx(t), store.Properties{"email": email})
+		noErr(t, "CreateContact with a deleted contact's email", err)
+		expectByEmail(t, s, email, again.ID)
 	})
 
 	t.Run("CopiesOut", func(t *testing.T) {

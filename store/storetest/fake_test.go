@@ -224,3 +224,12 @@ func (f *fake) Lock(ctx context.Context, key string) (func(), error) {
 		return nil, ctx.Err()
 	}
 }
+
+func (f *fake) DeleteContact(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.flags["deleteNothing"] {
+		delete(f.contacts, id)
+	}
+	return nil
+}

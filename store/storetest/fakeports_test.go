@@ -20,19 +20,23 @@ type fakePorts struct {
 	subs     map[[2]string]store.SubscriptionState
 	members  map[string][]string // by list or workflow ID
 	tickets  map[string]string   // ticket ID by idempotency key
+	stored   []store.StoredTicket
 	n        int
 	articles map[string]store.Article
 	links    map[string]store.MeetingLink
 }
 
 var (
-	_ store.Subscriptions = (*fakePorts)(nil)
-	_ store.Forgetter     = (*fakePorts)(nil)
-	_ store.Lists         = (*fakePorts)(nil)
-	_ store.Workflows     = (*fakePorts)(nil)
-	_ store.Tickets       = (*fakePorts)(nil)
-	_ store.KnowledgeBase = (*fakePorts)(nil)
-	_ store.Meetings      = (*fakePorts)(nil)
+	_ store.Subscriptions      = (*fakePorts)(nil)
+	_ store.Forgetter          = (*fakePorts)(nil)
+	_ store.ListReader         = (*fakePorts)(nil)
+	_ store.TicketReader       = (*fakePorts)(nil)
+	_ store.SubscriptionReader = (*fakePorts)(nil)
+	_ store.Lists              = (*fakePorts)(nil)
+	_ store.Workflows          = (*fakePorts)(nil)
+	_ store.Tickets            = (*fakePorts)(nil)
+	_ store.KnowledgeBase      = (*fakePorts)(nil)
+	_ store.Meetings           = (*fakePorts)(nil)
 )
 
 func newFakePorts(flags ...string) *fakePorts {
@@ -64,7 +68,7 @@ func (f *fakePorts) SetState(_ context.Context, contactID, typ string, st store.
 	defer f.mu.Unlock()
 	key := [2]string{contactID, typ}
 	if f.subs[key] == store.OptedOut && st == store.OptedIn && !explicit && !f.flags["optInAfterOptOut"] {
-		return fmt.Errorf("%s opted out", contactID)
+		return fmt.Errorf("%s: %w", contactID, store.ErrOptedOut)
 	}
 	f.subs[key] = st
 	return nil
@@ -78,7 +82,56 @@ func (f *fakePorts) Forget(_ context.Context, contactID string) error {
 			delete(f.subs, k)
 		}
 	}
+	if !f.flags["forgetMembers"] {
+		for id, members := range f.members {
+			f.members[id] = slices.DeleteFunc(members, func(m string) bool { return m == contactID })
+		}
+	}
+	if !f.flags["forgetTickets"] {
+		f.stored = slices.DeleteFunc(f.stored, func(t store.StoredTicket) bool { return t.ContactID == contactID })
+	}
 	return nil
+}
+
+func (f *fakePorts) SubscriptionsOf(_ context.Context, contactID string) (map[string]store.SubscriptionState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]store.SubscriptionState{}
+	for k, st := range f.subs {
+		if k[0] == contactID {
+			out[k[1]] = st
+		}
+	}
+	return out, nil
+}
+
+// ListsOf lists both lists and workflows: the fake keeps them as one.
+func (f *fakePorts) ListsOf(_ context.Context, contactID string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for id, members := range f.members {
+		if slices.Contains(members, contactID) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakePorts) EnrollmentsOf(ctx context.Context, contactID string) ([]string, error) {
+	return f.ListsOf(ctx, contactID)
+}
+
+func (f *fakePorts) TicketsOf(_ context.Context, contactID string) ([]store.StoredTicket, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.StoredTicket
+	for _, t := range f.stored {
+		if t.ContactID == contactID {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakePorts) AddToList(ctx context.Context, listID, contactID string) error {
@@ -106,7 +159,7 @@ func (f *fakePorts) join(groupID, contactID string) error {
 	return nil
 }
 
-func (f *fakePorts) CreateTicket(_ context.Context, key string, _ store.Ticket) (string, error) {
+func (f *fakePorts) CreateTicket(_ context.Context, key string, t store.Ticket) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if id, ok := f.tickets[key]; ok && !f.flags["ticketsNotIdempotent"] {
@@ -115,6 +168,7 @@ func (f *fakePorts) CreateTicket(_ context.Context, key string, _ store.Ticket) 
 	f.n++
 	id := fmt.Sprint("ticket-", f.n)
 	f.tickets[key] = id
+	f.stored = append(f.stored, store.StoredTicket{ID: id, Ticket: t})
 	return id, nil
 }
 

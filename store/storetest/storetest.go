@@ -16,6 +16,14 @@
 // articles, meeting links), the constructor seeds it or names one that
 // exists.
 //
+// Stores that hold personal data are checked for erasure where they offer
+// it: TestContacts deletes through store.ContactDeleter, TestSessions
+// deletes sessions, TestConsentRecords erases records, and
+// TestSubscriptions, TestLists, TestWorkflows and TestTickets check that
+// store.Forgetter leaves nothing of a contact that the store's reader
+// (store.SubscriptionReader, store.ListReader, store.WorkflowReader,
+// store.TicketReader) could return.
+//
 // Each Test function runs subtests with t.Run and calls the constructor it
 // is given once per subtest; the constructor may register cleanups with
 // t.Cleanup. The suite touches only the stores the constructor returns; it

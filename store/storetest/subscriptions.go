@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 
@@ -11,9 +12,11 @@ import (
 // TestSubscriptions checks a store.Subscriptions: NotOptedInOrOut for a
 // state never set, round trips kept apart by contact and subscription type,
 // the refusal to opt an opted-out contact in again without their explicit
-// choice, and concurrent writes that lose no state. When the store also
-// implements store.Forgetter, it checks that Forget erases the contact's
-// states and no one else's; otherwise that subtest is skipped.
+// choice (with an error matching store.ErrOptedOut), and concurrent writes that lose no state. When the
+// store also implements store.Forgetter, it checks that Forget erases the
+// contact's states and no one else's, and when it implements
+// store.SubscriptionReader that nothing of the contact is listed
+// afterwards; without Forgetter that subtest is skipped.
 //
 // newStore is called once per subtest.
 func TestSubscriptions(t *testing.T, newStore func(t *testing.T) store.Subscriptions) {
@@ -38,8 +41,11 @@ func TestSubscriptions(t *testing.T, newStore func(t *testing.T) store.Subscript
 		s := newStore(t)
 		c, typ := uniqueKey(t, "contact"), uniqueKey(t, "type")
 		noErr(t, "SetState(opted out)", s.SetState(ctx(t), c, typ, store.OptedOut, true))
-		if err := s.SetState(ctx(t), c, typ, store.OptedIn, false); err == nil {
+		err := s.SetState(ctx(t), c, typ, store.OptedIn, false)
+		if err == nil {
 			t.Error("SetState opted an opted-out contact in again without their explicit choice")
+		} else {
+			wantErr(t, "SetState(opted in) of an opted-out contact", err, store.ErrOptedOut)
 		}
 		expectState(t, s, c, typ, store.OptedOut)
 		noErr(t, "SetState(opted in, explicit)", s.SetState(ctx(t), c, typ, store.OptedIn, true))
@@ -52,12 +58,23 @@ func TestSubscriptions(t *testing.T, newStore func(t *testing.T) store.Subscript
 		if !ok {
 			t.Skip("the store does not implement store.Forgetter")
 		}
-		gone, kept, typ := uniqueKey(t, "gone"), uniqueKey(t, "kept"), uniqueKey(t, "type")
+		gone, kept, typ, other := uniqueKey(t, "gone"), uniqueKey(t, "kept"), uniqueKey(t, "type"), uniqueKey(t, "other")
 		noErr(t, "SetState", s.SetState(ctx(t), gone, typ, store.OptedOut, true))
+		noErr(t, "SetState", s.SetState(ctx(t), gone, other, store.OptedIn, true))
 		noErr(t, "SetState", s.SetState(ctx(t), kept, typ, store.OptedOut, true))
+		r, reader := s.(store.SubscriptionReader)
+		if reader {
+			expectSubscriptions(t, r, gone, map[string]store.SubscriptionState{typ: store.OptedOut, other: store.OptedIn})
+		}
 		noErr(t, "Forget", f.Forget(ctx(t), gone))
 		expectState(t, s, gone, typ, store.NotOptedInOrOut)
+		expectState(t, s, gone, other, store.NotOptedInOrOut)
 		expectState(t, s, kept, typ, store.OptedOut)
+		if reader {
+			expectSubscriptions(t, r, gone, nil)
+			expectSubscriptions(t, r, kept, map[string]store.SubscriptionState{typ: store.OptedOut})
+		}
+		noErr(t, "Forget again", f.Forget(ctx(t), gone))
 		noErr(t, "Forget(unknown contact)", f.Forget(ctx(t), uniqueKey(t, "unknown")))
 	})
 
@@ -94,5 +111,18 @@ func expectState(t *testing.T, s store.Subscriptions, contactID, typ string, wan
 	}
 	if got != want {
 		t.Errorf("State(%s, %s) = %q, want %q", contactID, typ, got, want)
+	}
+}
+
+// expectSubscriptions checks every recorded state of a contact.
+func expectSubscriptions(t *testing.T, r store.SubscriptionReader, contactID string, want map[string]store.SubscriptionState) {
+	t.Helper()
+	got, err := r.SubscriptionsOf(ctx(t), contactID)
+	if err != nil {
+		t.Errorf("SubscriptionsOf(%s): %v", contactID, err)
+		return
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("SubscriptionsOf(%s) = %v, want %v", contactID, got, want)
 	}
 }
