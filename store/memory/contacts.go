@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/chatflow/chatflow/internal/fold"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -31,7 +32,7 @@ type Contacts struct {
 	lastContact atomic.Uint64
 	lastCompany atomic.Uint64
 	contacts    [shardCount]shard[*contactRecord]
-	// emails indexes contacts by foldKey of their "email" property. An
+	// emails indexes contacts by fold.Key of their "email" property. An
 	// entry is changed only while the contact's shard is locked for
 	// writing, and the lock order is always contacts, then emails.
 	emails    [shardCount]shard[[]emailEntry]
@@ -90,7 +91,7 @@ func (rec *contactRecord) contact(id string) store.Contact {
 // contacts share the address, the one created first is returned.
 func (c *Contacts) ContactByEmail(_ context.Context, email string) (store.Contact, error) {
 	if email != "" {
-		key := foldKey(email)
+		key := fold.Key(email)
 		ix := &c.emails[shardOf(key)]
 		ix.mu.RLock()
 		entries := ix.m[key] // never modified in place; see indexRemove
@@ -123,7 +124,7 @@ func (c *Contacts) CreateContact(_ context.Context, props store.Properties) (sto
 	sh.mu.Lock()
 	sh.put(id, rec)
 	if email := rec.props["email"]; email != "" {
-		c.indexAdd(foldKey(email), emailEntry{seq: seq, id: id})
+		c.indexAdd(fold.Key(email), emailEntry{seq: seq, id: id})
 	}
 	ct := rec.contact(id)
 	sh.mu.Unlock()
@@ -145,7 +146,7 @@ func (c *Contacts) UpdateContact(_ context.Context, id string, props store.Prope
 	oldEmail := rec.props["email"]
 	mergeProps(rec.props, props)
 	if newEmail := rec.props["email"]; newEmail != oldEmail {
-		oldKey, newKey := foldKey(oldEmail), foldKey(newEmail)
+		oldKey, newKey := fold.Key(oldEmail), fold.Key(newEmail)
 		if oldKey != newKey {
 			if oldEmail != "" {
 				c.indexRemove(oldKey, id)
@@ -169,7 +170,7 @@ func (c *Contacts) DeleteContact(_ context.Context, id string) error {
 		return nil
 	}
 	if email := rec.props["email"]; email != "" {
-		c.indexRemove(foldKey(email), id)
+		c.indexRemove(fold.Key(email), id)
 	}
 	delete(sh.m, id)
 	return nil

@@ -23,8 +23,6 @@ package memory
 
 import (
 	"sync"
-	"unicode"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/chatflow/chatflow/store"
@@ -88,39 +86,4 @@ func (s *shard[V]) put(key string, v V) {
 		s.m = make(map[string]V)
 	}
 	s.m[key] = v
-}
-
-// foldKey returns a key under which strings that are equal under Unicode
-// case folding (strings.EqualFold) coincide: each rune is replaced by the
-// smallest rune of its case-folding orbit.
-func foldKey(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		// For ASCII letters the smallest rune of the orbit is the capital
-		// (the Kelvin sign and long s lie above ASCII).
-		b := []byte(s)
-		for i, c := range b {
-			if 'a' <= c && c <= 'z' {
-				b[i] = c - ('a' - 'A')
-			}
-		}
-		return string(b)
-	}
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		min := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < min {
-				min = f
-			}
-		}
-		b = utf8.AppendRune(b, min)
-	}
-	return string(b)
 }
