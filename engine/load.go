@@ -135,13 +135,13 @@ func (l *loader) checkHeader() {
 	}
 	if o.MaxActionsPerTurn == 0 {
 		o.MaxActionsPerTurn = DefaultMaxActionsPerTurn
-	} else if o.MaxActionsPerTurn < 0 {
-		l.fail("options.maxActionsPerTurn", "", "must be positive", nil)
+	} else if o.MaxActionsPerTurn < 0 || o.MaxActionsPerTurn > MaxActionsPerTurnLimit {
+		l.fail("options.maxActionsPerTurn", "", fmt.Sprintf("must be between 1 and %d, got %d", MaxActionsPerTurnLimit, o.MaxActionsPerTurn), nil)
 	}
 	if o.MaxAnswerLength == 0 {
 		o.MaxAnswerLength = DefaultMaxAnswerLength
-	} else if o.MaxAnswerLength < 0 {
-		l.fail("options.maxAnswerLength", "", "must be positive", nil)
+	} else if o.MaxAnswerLength < 0 || o.MaxAnswerLength > MaxAnswerLengthLimit {
+		l.fail("options.maxAnswerLength", "", fmt.Sprintf("must be between 1 and %d characters, got %d", MaxAnswerLengthLimit, o.MaxAnswerLength), nil)
 	}
 	if o.GeneralErrorMessage == "" {
 		o.GeneralErrorMessage = DefaultGeneralErrorMessage
