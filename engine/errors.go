@@ -20,6 +20,10 @@ var (
 	ErrUnreachable = errors.New("engine: disconnected action")
 	// ErrLoop reports a cycle of actions that can run without waiting for the visitor.
 	ErrLoop = errors.New("engine: loop without waiting for the visitor")
+	// ErrTooLongRun marks the warning for a run of actions that do not
+	// wait for the visitor longer than options.maxActionsPerTurn: a turn
+	// that takes it stops at the limit.
+	ErrTooLongRun = errors.New("engine: more actions without waiting than a turn may run")
 	// ErrCondition reports a branch condition that does not compile; the
 	// problem also matches condition.ErrSyntax, ErrType or ErrNotBoolean.
 	ErrCondition = errors.New("engine: invalid condition")

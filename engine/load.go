@@ -596,4 +596,5 @@ func (l *loader) checkGraph() {
 			}
 		}
 	}
+	l.warnLongRuns(refs)
 }
