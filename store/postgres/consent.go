@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -12,9 +13,10 @@ import (
 // ConsentRecords is the consent-record store, table
 // chatflow.consent_records, append-only by a trigger (see the package
 // documentation). Records are listed in the order they were appended; a
-// record appended with no ID gets "consent-N" from a sequence. Appending a
-// record whose ID is stored does nothing; once a record is erased, its ID
-// is forgotten with it.
+// record appended with no ID gets a random one ("consent-" and 26
+// characters), which no caller's ID can have taken. Appending a record
+// whose ID is stored does nothing; once a record is erased, its ID is
+// forgotten with it.
 //
 // Get one from DB.ConsentRecords; the zero value is not usable.
 // ConsentRecords is safe for concurrent use.
@@ -27,13 +29,16 @@ func (db *DB) ConsentRecords() *ConsentRecords { return &ConsentRecords{db} }
 
 // Append stores r once per ID.
 func (c *ConsentRecords) Append(ctx context.Context, r consent.Record) error {
+	if r.ID == "" {
+		r.ID = "consent-" + rand.Text()
+	}
 	_, err := c.db.pool.Exec(ctx, `
 		INSERT INTO chatflow.consent_records (id, visitor_id, contact_id, kind, basis, subscription_type,
 			text, text_hash, choice, at, chatflow_id, flow_version, action, conversation_id)
-		VALUES (coalesce($1, 'consent-' || nextval('chatflow.consent_id_seq')), $2, $3, $4, $5, $6,
+		VALUES ($1, $2, $3, $4, $5, $6,
 			$7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (id) DO NOTHING`,
-		nullIfEmpty(r.ID), nullIfEmpty(r.VisitorID), nullIfEmpty(r.ContactID), string(r.Kind), string(r.Basis), r.SubscriptionType,
+		r.ID, nullIfEmpty(r.VisitorID), nullIfEmpty(r.ContactID), string(r.Kind), string(r.Basis), r.SubscriptionType,
 		r.Text, r.TextHash, string(r.Choice), r.Time, r.ChatflowID, r.FlowVersion, r.Action, r.ConversationID)
 	if err != nil {
 		return fmt.Errorf("postgres: appending consent record: %w", err)

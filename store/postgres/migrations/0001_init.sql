@@ -49,7 +49,6 @@ CREATE TABLE chatflow.consent_records (
 	action            text NOT NULL,
 	conversation_id   text NOT NULL
 );
-CREATE SEQUENCE chatflow.consent_id_seq;
 CREATE INDEX consent_records_visitor ON chatflow.consent_records (visitor_id, seq) WHERE visitor_id IS NOT NULL;
 CREATE INDEX consent_records_contact ON chatflow.consent_records (contact_id, seq) WHERE contact_id IS NOT NULL;
 
