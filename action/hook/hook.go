@@ -2,7 +2,8 @@
 // and code snippets (SPEC §13): the JSON request the webhook action posts
 // and a code snippet receives, and the response either gives back. A host
 // writing a code snippet (see action/builtin.Snippet) or a webhook receiver
-// in Go uses these types.
+// in Go uses these types, and a receiver checks a signed request with
+// VerifySignature (the scheme is described at SignatureHeader).
 package hook
 
 import "encoding/json"
