@@ -260,10 +260,17 @@ type ForgetRequest struct {
 }
 
 // Forget erases a visitor's personal data across the stores (the right to
-// be forgotten): their sessions, consent records, subscription states and
-// contact record. It needs the Contacts store to implement
-// store.ContactDeleter when a contact is given. Every store is attempted;
-// the errors of those that failed are joined.
+// be forgotten): their sessions and the consent records made in them and,
+// when a contact is given, everything the stores keep by that contact —
+// consent records, subscription states, list memberships, workflow
+// enrollments, tickets — and last the contact record itself. Every store
+// is attempted; the errors of those that failed are joined.
+//
+// A store that holds personal data but cannot erase it is reported rather
+// than skipped: a Contacts store without store.ContactDeleter, or a
+// Subscriptions, Lists, Workflows or Tickets store without
+// store.Forgetter, adds an error matching ErrInvalidConfig that names the
+// store (the other stores are still erased).
 func (e *Engine) Forget(ctx context.Context, req ForgetRequest) error {
 	var errs []error
 	for _, id := range req.ConversationIDs {
@@ -280,22 +287,39 @@ func (e *Engine) Forget(ctx context.Context, req ForgetRequest) error {
 		}
 		unlock()
 	}
-	if req.ContactID != "" {
-		if err := e.consent.Erase(ctx, "", req.ContactID); err != nil {
-			errs = append(errs, fmt.Errorf("engine: erasing consent records of contact %s: %w", req.ContactID, err))
+	if req.ContactID == "" {
+		return errors.Join(errs...)
+	}
+	if err := e.consent.Erase(ctx, "", req.ContactID); err != nil {
+		errs = append(errs, fmt.Errorf("engine: erasing consent records of contact %s: %w", req.ContactID, err))
+	}
+	for _, s := range []struct {
+		name  string
+		store any
+	}{
+		{"Subscriptions", e.stores.Subscriptions},
+		{"Lists", e.stores.Lists},
+		{"Workflows", e.stores.Workflows},
+		{"Tickets", e.stores.Tickets},
+	} {
+		if s.store == nil {
+			continue // not configured: it holds nothing
 		}
-		if f, ok := e.stores.Subscriptions.(store.Forgetter); ok {
-			if err := f.Forget(ctx, req.ContactID); err != nil {
-				errs = append(errs, fmt.Errorf("engine: erasing subscriptions of contact %s: %w", req.ContactID, err))
-			}
+		f, ok := s.store.(store.Forgetter)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%w: Stores.%s holds personal data but cannot erase it (it does not implement store.Forgetter)", ErrInvalidConfig, s.name))
+			continue
 		}
-		if d, ok := e.contacts.(store.ContactDeleter); ok {
-			if err := d.DeleteContact(ctx, req.ContactID); err != nil {
-				errs = append(errs, fmt.Errorf("engine: deleting contact %s: %w", req.ContactID, err))
-			}
-		} else {
-			errs = append(errs, fmt.Errorf("%w: the contacts store cannot delete contacts", ErrInvalidConfig))
+		if err := f.Forget(ctx, req.ContactID); err != nil {
+			errs = append(errs, fmt.Errorf("engine: erasing contact %s from Stores.%s: %w", req.ContactID, s.name, err))
 		}
+	}
+	if d, ok := e.contacts.(store.ContactDeleter); ok {
+		if err := d.DeleteContact(ctx, req.ContactID); err != nil {
+			errs = append(errs, fmt.Errorf("engine: deleting contact %s: %w", req.ContactID, err))
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%w: Stores.Contacts holds personal data but cannot erase it (it does not implement store.ContactDeleter)", ErrInvalidConfig))
 	}
 	return errors.Join(errs...)
 }
