@@ -1,8 +1,10 @@
-// Command chat is a terminal chat with a chatflow bot on memory stores.
+// Command chat is a terminal chat with a chatflow bot on memory stores, or
+// on a SQLite file that keeps the conversation across restarts.
 //
 //	go run ./examples/chat                       # the Qualify leads bot
 //	go run ./examples/chat -template NAME        # another template
 //	go run ./examples/chat -list                 # the template names
+//	go run ./examples/chat -db chat.db           # stores in chat.db: quit, run again, go on
 //
 // Type your answers; for quick replies type the option's number or its text.
 // /booked pretends you booked an offered meeting; /quit leaves. The bots run
@@ -30,12 +32,14 @@ import (
 	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/examples/templates"
-	"github.com/chatflow/chatflow/store/memory"
+	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/sqlite"
 )
 
 func main() {
 	name := flag.String("template", "qualify-leads", "the template to chat with")
 	list := flag.Bool("list", false, "list the templates and exit")
+	dbPath := flag.String("db", "", "keep the stores in this SQLite file, so that a conversation resumes after a restart")
 	flag.Parse()
 	if *list {
 		fmt.Println(strings.Join(templates.Names(), "\n"))
@@ -43,7 +47,7 @@ func main() {
 	}
 	fi, err := os.Stdin.Stat()
 	interactive := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	if err := run(context.Background(), *name, os.Stdin, os.Stdout, interactive); err != nil {
+	if err := run(context.Background(), *name, *dbPath, os.Stdin, os.Stdout, interactive); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
 	}
@@ -51,15 +55,26 @@ func main() {
 
 // run chats with the named template, reading the visitor's lines from in.
 // Interactive mode prompts and shows typing delays; otherwise the visitor's
-// lines are echoed so the output reads as a transcript.
-func run(ctx context.Context, name string, in io.Reader, out io.Writer, interactive bool) error {
+// lines are echoed so the output reads as a transcript. With a dbPath the
+// stores are in that SQLite file, and an unfinished conversation of an
+// earlier run goes on where it stopped.
+func run(ctx context.Context, name, dbPath string, in io.Reader, out io.Writer, interactive bool) error {
 	data, err := templates.JSON(name)
 	if err != nil {
 		return err
 	}
 	sb := templates.NewSandbox()
-	contacts := sb.Contacts
-	eng, err := engine.New(sb.Config())
+	cfg := sb.Config()
+	if dbPath != "" {
+		db, err := openSandboxDB(ctx, dbPath, sb)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cfg.Stores = db.Stores()
+	}
+	contacts := cfg.Stores.Contacts
+	eng, err := engine.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -70,17 +85,28 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 	if err := eng.Publish(flow); err != nil {
 		return err
 	}
-	const conv = "terminal"
-	reply, err := eng.Start(ctx, engine.StartRequest{ConversationID: conv, FlowID: flow.ID(), Channel: "chat"})
+	conv, resumed, err := conversation(ctx, eng)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Chatting with %q. Type /quit to leave.\n", flow.Name())
-	if c := reply.Consent; c != nil && c.DataProcessing != nil {
-		fmt.Fprintf(out, "(privacy notice) %s\n", c.DataProcessing.Text)
+	reply := &engine.Reply{}
+	if resumed {
+		fmt.Fprintf(out, "Resuming your conversation with %q where you left off. Type /quit to leave.\n\n", flow.Name())
+	} else {
+		reply, err = eng.Start(ctx, engine.StartRequest{ConversationID: conv, FlowID: flow.ID(), Channel: "chat"})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Chatting with %q. Type /quit to leave.\n", flow.Name())
+		if c := reply.Consent; c != nil && c.DataProcessing != nil {
+			fmt.Fprintf(out, "(privacy notice) %s\n", c.DataProcessing.Text)
+		}
+		fmt.Fprintln(out)
+		show(out, reply, interactive)
 	}
-	fmt.Fprintln(out)
-	show(out, reply, interactive)
+	// Message IDs must differ from those of earlier runs on the same
+	// database, or the engine would take the new lines for redeliveries.
+	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	lines := bufio.NewScanner(in)
 	for n := 1; ; n++ {
 		if interactive {
@@ -98,7 +124,7 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		}
 		if text == "/booked" {
 			// Stands in for the host reporting a booking from the scheduler.
-			input := engine.Input{ConversationID: conv, MessageID: "m" + strconv.Itoa(n), Signal: builtin.SignalMeetingBooked}
+			input := engine.Input{ConversationID: conv, MessageID: runID + "-m" + strconv.Itoa(n), Signal: builtin.SignalMeetingBooked}
 			if next, err := eng.Handle(ctx, input); err != nil {
 				fmt.Fprintln(out, "(", err, ")")
 			} else {
@@ -113,7 +139,7 @@ func run(ctx context.Context, name string, in io.Reader, out io.Writer, interact
 		if text == "" {
 			continue
 		}
-		input := engine.Input{ConversationID: conv, MessageID: "m" + strconv.Itoa(n), Text: text}
+		input := engine.Input{ConversationID: conv, MessageID: runID + "-m" + strconv.Itoa(n), Text: text}
 		if q, ok := pick(reply, text); ok {
 			input.Text, input.QuickReply = "", q
 		}
@@ -170,8 +196,61 @@ func show(out io.Writer, r *engine.Reply, interactive bool) {
 	}
 }
 
+// conversation returns the conversation to chat in: the first of
+// "terminal", "terminal-2", … that is not over, and whether it was started
+// by an earlier run.
+func conversation(ctx context.Context, eng *engine.Engine) (id string, resumed bool, err error) {
+	for n := 1; ; n++ {
+		id = "terminal"
+		if n > 1 {
+			id += "-" + strconv.Itoa(n)
+		}
+		s, err := eng.Session(ctx, id)
+		switch {
+		case errors.Is(err, engine.ErrUnknownConversation):
+			return id, false, nil
+		case err != nil:
+			return "", false, err
+		case !s.Status.Over():
+			return id, true, nil
+		}
+	}
+}
+
+// openSandboxDB opens (creating and migrating if need be) the SQLite
+// database at path and adds the sandbox's sample data to it: its help
+// articles, list, workflow and meeting link. Adding them again is
+// harmless.
+func openSandboxDB(ctx context.Context, path string, sb *templates.Sandbox) (*sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	err = db.Migrate(ctx)
+	if err == nil {
+		err = db.KnowledgeBase().Add(ctx, templates.SampleArticles...)
+	}
+	if err == nil {
+		err = db.Lists().CreateList(ctx, "chat-leads")
+	}
+	if err == nil {
+		err = db.Workflows().CreateWorkflow(ctx, "onboarding", true)
+	}
+	if err == nil {
+		var link store.MeetingLink
+		if link, err = sb.Meetings.Link(ctx, "sales-demo"); err == nil {
+			err = db.Meetings().SetLink(ctx, "sales-demo", link)
+		}
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // summary prints what the bot recorded about the visitor.
-func summary(ctx context.Context, out io.Writer, eng *engine.Engine, contacts *memory.Contacts, conv string) error {
+func summary(ctx context.Context, out io.Writer, eng *engine.Engine, contacts store.Contacts, conv string) error {
 	s, err := eng.Session(ctx, conv)
 	if err != nil {
 		return err

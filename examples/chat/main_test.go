@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 func TestScriptedChatSalesLead(t *testing.T) {
 	var out bytes.Buffer
 	in := strings.NewReader("hi\nAda\nnot-an-email\nada@example.com\n4\n")
-	require.NoError(t, run(context.Background(), "qualify-leads", in, &out, false))
+	require.NoError(t, run(context.Background(), "qualify-leads", "", in, &out, false))
 	got := out.String()
 	for _, want := range []string{
 		"bot> Hi there! 👋 Want to find out how we can help your business?",
@@ -34,7 +35,7 @@ func TestScriptedChatSalesLead(t *testing.T) {
 func TestScriptedChatQuitsAndSummarizes(t *testing.T) {
 	var out bytes.Buffer
 	in := strings.NewReader("hello\nBo\n/quit\nnever read\n")
-	require.NoError(t, run(context.Background(), "qualify-leads", in, &out, false))
+	require.NoError(t, run(context.Background(), "qualify-leads", "", in, &out, false))
 	got := out.String()
 	assert.Contains(t, got, "-- conversation active")
 	assert.Contains(t, got, "   firstname = Bo", "values of an unknown visitor are kept with the session")
@@ -42,6 +43,31 @@ func TestScriptedChatQuitsAndSummarizes(t *testing.T) {
 }
 
 func TestUnknownTemplate(t *testing.T) {
-	err := run(context.Background(), "nope", strings.NewReader(""), &bytes.Buffer{}, false)
+	err := run(context.Background(), "nope", "", strings.NewReader(""), &bytes.Buffer{}, false)
 	assert.ErrorContains(t, err, `unknown template: "nope"`)
+}
+
+// With -db, quitting and running again resumes the conversation: the bot
+// remembers the name given in the first run, and the finished
+// conversation's contact is in the file.
+func TestResumesAfterRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "chat.db")
+	var first bytes.Buffer
+	require.NoError(t, run(context.Background(), "qualify-leads", db, strings.NewReader("hi\nAda\n/quit\n"), &first, false))
+	assert.Contains(t, first.String(), "What's your work email address?")
+	assert.Contains(t, first.String(), "-- conversation active")
+
+	var second bytes.Buffer
+	require.NoError(t, run(context.Background(), "qualify-leads", db, strings.NewReader("ada@example.com\n201+\n"), &second, false))
+	got := second.String()
+	assert.Contains(t, got, "Resuming your conversation")
+	assert.NotContains(t, got, "Hi there!", "the welcome message is not sent again")
+	assert.Contains(t, got, "bot> Thanks, Ada! A sales representative will email ada@example.com within one business day.")
+	assert.Contains(t, got, "-- conversation finished")
+	assert.Contains(t, got, "   company_size = 201+")
+
+	// The finished conversation is not resumed: a third run starts anew.
+	var third bytes.Buffer
+	require.NoError(t, run(context.Background(), "qualify-leads", db, strings.NewReader("/quit\n"), &third, false))
+	assert.Contains(t, third.String(), "Hi there!")
 }
