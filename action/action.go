@@ -48,8 +48,14 @@ import (
 // Action is one step of a bot. Run is called when the conversation reaches
 // the action. Implementations must be safe for concurrent use.
 //
-// An error return is the action's failure (as Result{Status: Fail, Err:
-// err}); a panic is recovered by the engine and treated the same way.
+// Errors and failures are different things, as in database/sql. A
+// Result{Status: Fail} is the conversation's failure, which a retry would
+// meet again (an unknown list, a webhook that answered 500, an answer that
+// never validated): the engine follows the action's failure path. An error
+// return is a failure of the host's systems (a store or a network that is
+// down, a cancelled context): the engine abandons the turn, saves nothing
+// and returns the error from Handle, so the host can retry the message. A
+// panic is recovered and treated as Fail.
 type Action interface {
 	Run(ctx context.Context, t Turn) (Result, error)
 }

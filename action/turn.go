@@ -80,7 +80,9 @@ type Turn interface {
 	// a retried message does not create them twice.
 	IdempotencyKey() string
 	// RecordConsent records a consent decision made in this action (the
-	// engine fills in who, where and when, and stores it with the turn).
+	// engine fills in who, where and when, and stores it with the turn). A
+	// consent to communicate granted or withdrawn for a subscription type
+	// also sets the contact's subscription state, in the same commit.
 	RecordConsent(r consent.Record)
 	// Emit adds an event to the reply; the engine fills in the time and the
 	// action when they are empty.

@@ -15,7 +15,11 @@ import (
 // cheaper to encode and decode than JSON, on every turn, and smaller. The
 // first byte is the layout version; sessions stored as JSON (first byte
 // '{') are still read.
-const binaryFormat = 2
+const binaryFormat = 3
+
+// binaryFormatV2 is the layout before the turn count, own properties,
+// outbox and last reply were added; it is still read.
+const binaryFormatV2 = 2
 
 // errCorrupt reports session data that cannot be decoded.
 var errCorrupt = errors.New("corrupt session data")
@@ -49,6 +53,11 @@ func encodeSession(dst []byte, s *Session) []byte {
 	w = appendTime(w, s.StartedAt)
 	w = appendTime(w, s.LastInteractionAt)
 	w = appendBytes(w, s.MessageIDs)
+	// Fields of layout 3; a session of layout 2 ends here.
+	w = binary.AppendUvarint(w, s.Seq)
+	w = appendMap(w, s.Own)
+	w = appendBytes(w, s.Outbox)
+	w = appendBytes(w, s.LastReply)
 	return w
 }
 
@@ -60,7 +69,7 @@ func decodeSession(data []byte, s *Session) error {
 	if data[0] == '{' {
 		return json.Unmarshal(data, s)
 	}
-	if data[0] != binaryFormat {
+	if data[0] != binaryFormat && data[0] != binaryFormatV2 {
 		return fmt.Errorf("%w: unknown layout version %d", errCorrupt, data[0])
 	}
 	r := reader{b: data[1:]}
@@ -85,6 +94,12 @@ func decodeSession(data []byte, s *Session) error {
 	s.StartedAt = r.time()
 	s.LastInteractionAt = r.time()
 	s.MessageIDs = r.bytes()
+	if data[0] == binaryFormat {
+		s.Seq = r.uvarint()
+		s.Own = store.Properties(r.strmap())
+		s.Outbox = r.bytes()
+		s.LastReply = r.bytes()
+	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%w: %d bytes left over", errCorrupt, len(r.b))
 	}

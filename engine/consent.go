@@ -91,7 +91,7 @@ func processingAllowed(f *Flow, s *Session) bool {
 // with the contact the visitor is by then.
 func (t *turn) record(r consent.Record) {
 	if r.ID == "" {
-		r.ID = t.sess.ConversationID + "/" + t.msgID + "/" + string(r.Kind) + "/" + strconv.Itoa(len(t.records))
+		r.ID = t.turnKey() + "/" + string(r.Kind) + "/" + strconv.Itoa(len(t.records))
 		if t.cur != nil {
 			r.ID += "/" + t.cur.def.Name
 		}
@@ -114,29 +114,6 @@ func (t *turn) record(r consent.Record) {
 
 // RecordConsent implements action.Turn.
 func (t *turn) RecordConsent(r consent.Record) { t.record(r) }
-
-// saveConsent stores queued records and applies a pending subscription.
-func (e *Engine) saveConsent(ctx context.Context, t *turn) error {
-	s := t.sess
-	if c := s.Consent; c != nil && c.Subscribe != "" && s.ContactID != "" {
-		if err := e.stores.Subscriptions.SetState(ctx, s.ContactID, c.Subscribe, store.OptedIn, true); err != nil {
-			return fmt.Errorf("engine: subscribing contact %s: %w", s.ContactID, err)
-		}
-		c.Subscribe = ""
-	}
-	for _, r := range t.records {
-		r.ContactID = s.ContactID
-		if err := e.consent.Append(ctx, r); err != nil {
-			return fmt.Errorf("engine: recording consent: %w", err)
-		}
-	}
-	if t.contactResolved {
-		if err := e.consent.LinkContact(ctx, s.ConversationID, s.ContactID); err != nil {
-			return fmt.Errorf("engine: linking consent records to contact %s: %w", s.ContactID, err)
-		}
-	}
-	return nil
-}
 
 // ConsentDecision is a visitor's answer to a consent prompt, reported by
 // the host.
@@ -162,8 +139,7 @@ func (e *Engine) Consent(ctx context.Context, d ConsentDecision) (*Reply, error)
 		return nil, fmt.Errorf("%w: unknown consent choice %q", ErrInvalidInput, d.Choice)
 	}
 	now := e.now(d.Time)
-	var out *Reply
-	err := e.withSession(ctx, d.ConversationID, func(rec store.SessionRecord, s *Session, f *Flow) (*turn, error) {
+	return e.withSession(ctx, d.ConversationID, func(s *Session, f *Flow) (*turn, error) {
 		eff := f.consent
 		var text string
 		var basis consent.Basis
@@ -197,51 +173,58 @@ func (e *Engine) Consent(ctx context.Context, d ConsentDecision) (*Reply, error)
 			s.Consent.Cookies = d.Choice
 		case consent.DataProcessing:
 			s.Consent.Processing = d.Choice
-			if d.Choice == consent.Refused && eff.Basis == consent.ExplicitConsent && !s.Status.Over() {
+			switch {
+			case d.Choice == consent.Refused && eff.Basis == consent.ExplicitConsent && !s.Status.Over():
 				// Nothing of the visitor may be kept: only the refusal itself.
 				s.Status, s.Position, s.ActionState = StatusEnded, "", nil
-				s.Answers, s.Pending, s.Page, s.Visitor, s.CustomState = nil, nil, nil, nil, nil
+				s.dropPersonalData()
+			case d.Choice == consent.Withdrawn:
+				// No further message is processed, and what the visitor
+				// said so far is not kept with the session either.
+				s.ActionState = nil
+				s.dropPersonalData()
 			}
 		case consent.Communication:
 			s.Consent.Subscribe = ""
 			if d.Choice == consent.Granted {
 				s.Consent.Subscribe = eff.SubscriptionType
-			} else if s.ContactID != "" && d.Choice == consent.Withdrawn {
-				if err := e.stores.Subscriptions.SetState(ctx, s.ContactID, eff.SubscriptionType, store.OptedOut, true); err != nil {
-					return nil, fmt.Errorf("engine: unsubscribing contact %s: %w", s.ContactID, err)
-				}
+			} else if d.Choice == consent.Withdrawn {
+				t.subscriptions = append(t.subscriptions, subscriptionChange{eff.SubscriptionType, store.OptedOut})
 			}
 		}
-		out = t.finishReply()
 		return t, nil
 	})
-	return out, err
 }
 
-// withSession runs fn on a conversation's session under its lock and saves
-// the turn fn returns.
-func (e *Engine) withSession(ctx context.Context, id string, fn func(store.SessionRecord, *Session, *Flow) (*turn, error)) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
+// withSession runs fn on a conversation's session under its lock and
+// commits the turn fn returns. It is for calls that are not visitor
+// messages: the latest message's reply stays as it was.
+func (e *Engine) withSession(ctx context.Context, id string, fn func(*Session, *Flow) (*turn, error)) (*Reply, error) {
+	if err := checkID("conversation ID", id); err != nil {
+		return nil, err
 	}
 	unlock, err := e.locker.Lock(ctx, id)
 	if err != nil {
-		return fmt.Errorf("engine: locking conversation %s: %w", id, err)
+		return nil, fmt.Errorf("engine: locking conversation %s: %w", id, err)
 	}
 	defer unlock()
 	rec, s, err := e.load(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if _, err := e.flush(ctx, s); err != nil {
+		return nil, err
 	}
 	f, err := e.Flow(s.FlowID, s.FlowVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	t, err := fn(rec, s, f)
+	t, err := fn(s, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return e.save(ctx, t, rec.Version)
+	t.notMessage = true
+	return e.commit(ctx, t, rec.Version)
 }
 
 // ConsentHistory lists a contact's consent records, oldest first, for a

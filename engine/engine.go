@@ -308,8 +308,8 @@ func (e *Engine) now(t time.Time) time.Time {
 // Start starts a conversation: it creates the session and returns the
 // welcome message. No action runs until the visitor's first input.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
-	if req.ConversationID == "" {
-		return nil, fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
+	if err := checkStart(req); err != nil {
+		return nil, err
 	}
 	f, err := e.Flow(req.FlowID, 0)
 	if err != nil {
@@ -332,19 +332,30 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 		ContactID: req.ContactID, Identified: req.ContactID != "",
 		Channel: req.Channel, Page: req.Page, Visitor: req.Visitor,
 	}
-	t := newTurn(ctx, e, f, s, now, "start")
-	t.begin(f)
-	t.reply.Consent = f.consentPrompt(s.Identified)
-	if t.fatal != nil {
-		return nil, t.fatal
+	t := newTurn(ctx, e, f, s, now, "")
+	t.notMessage = true
+	t.guard(func() {
+		t.begin(f)
+		t.reply.Consent = f.consentPrompt(s.Identified)
+	})
+	reply, err := e.commit(ctx, t, 0)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
 	}
-	if err := e.save(ctx, t, 0); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
+	return reply, err
+}
+
+// guard runs fn, turning a panic in host code it reaches (a custom action
+// is already guarded; the availability function, a host CEL function) into
+// the turn's failure, so that nothing is saved and the caller gets an
+// error rather than a panic.
+func (t *turn) guard(fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.fail(fmt.Errorf("engine: conversation %s: host code panicked: %v", t.sess.ConversationID, p))
 		}
-		return nil, err
-	}
-	return t.finishReply(), nil
+	}()
+	fn()
 }
 
 // begin (re)starts the session on flow f and says the welcome message.
@@ -363,23 +374,21 @@ func (t *turn) begin(f *Flow) {
 // Handle processes a visitor's input and returns the bot's reply.
 //
 // Reply.Outcome says what became of the message: OutcomeProcessed;
-// OutcomeDuplicate for a redelivered message; OutcomeConversationOver when
-// the bot part is over, so the host routes the message to its inbox; or
-// OutcomeConsentRequired when the visitor must agree to the processing of
-// their data first (Reply.Consent holds the text to show).
+// OutcomeDuplicate for a redelivered message (the latest message is
+// answered with the reply it got the first time, an older one with no
+// messages); OutcomeConversationOver when the bot part is over, so the host
+// routes the message to its inbox; or OutcomeConsentRequired when the
+// visitor must agree to the processing of their data first (Reply.Consent
+// holds the text to show).
+//
+// An input without a MessageID is always a new message. With one, a retry
+// after an error is safe: a failure before the session was saved changes
+// nothing, and a failure after it is completed by the retry, which returns
+// the turn's reply (see the comment in commit.go for the order of writes).
 func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
-	if in.ConversationID == "" {
-		return nil, fmt.Errorf("%w: empty conversation ID", ErrInvalidInput)
-	}
-	value := in.Text
-	if in.QuickReply != "" {
-		value = in.QuickReply
-	}
-	if strings.TrimSpace(value) == "" && in.Signal == "" {
-		return nil, fmt.Errorf("%w: empty message", ErrInvalidInput)
-	}
-	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.QuickReply) {
-		return nil, fmt.Errorf("%w: the message is not valid UTF-8", ErrInvalidInput)
+	value, err := checkInput(in)
+	if err != nil {
+		return nil, err
 	}
 	now := e.now(in.Time)
 	unlock, err := e.locker.Lock(ctx, in.ConversationID)
@@ -391,10 +400,26 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.MessageID != "" && s.seen(in.MessageID) {
-		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeDuplicate}, nil
+	pending, err := e.flush(ctx, s)
+	if err != nil {
+		return nil, err
 	}
-	f, err := e.Flow(s.FlowID, s.FlowVersion)
+	if pending != nil && in.MessageID != "" && pending.Message == in.MessageID {
+		// The retry of a turn whose effects did not all reach the stores:
+		// they now have, and the visitor gets the turn's reply.
+		if _, err := e.saveSession(ctx, s, rec.Version); err != nil {
+			return nil, err
+		}
+		r := new(Reply)
+		if err := json.Unmarshal(pending.Reply, r); err != nil {
+			return nil, fmt.Errorf("engine: session %s: stored reply: %w", s.ConversationID, err)
+		}
+		return r, nil
+	}
+	if in.MessageID != "" && s.seen(in.MessageID) {
+		return duplicateReply(s, in.MessageID), nil
+	}
+	f, timedOut, err := e.sessionFlow(s, now)
 	if err != nil {
 		return nil, err
 	}
@@ -408,38 +433,67 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConsentRequired,
 			Consent: f.consentPrompt(s.Identified), Events: []Event{{Type: EventConsentRequired, Time: now}}}, nil
 	}
-	if in.Signal != "" && !acceptsSignal(f, s, in.Signal) {
+	if in.Signal != "" && (timedOut || !acceptsSignal(f, s, in.Signal)) {
 		return nil, fmt.Errorf("%w: no action of conversation %s waits for the signal %q", ErrInvalidInput, s.ConversationID, in.Signal)
 	}
 	t := newTurn(ctx, e, f, s, now, in.MessageID)
 	t.input = value
-	if now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout) {
-		latest, err := e.Flow(s.FlowID, 0)
-		if err != nil {
-			return nil, err
+	t.guard(func() {
+		if timedOut {
+			latest, err := e.Flow(s.FlowID, 0)
+			if err != nil {
+				t.fail(err)
+				return
+			}
+			t.emitFor(EventSessionReset, nil, "session timeout")
+			t.begin(latest)
 		}
-		t.emitFor(EventSessionReset, nil, "session timeout")
-		t.begin(latest)
-	}
-	s.remember(in.MessageID)
-	s.LastInteractionAt = now
-	if f.consent.ProcessingEnabled && f.consent.Basis == consent.LegitimateInterest && (s.Consent == nil || s.Consent.Processing == "") {
-		// Chatting implies consent under legitimate interest; record it.
-		if s.Consent == nil {
-			s.Consent = &ConsentState{}
+		s.remember(in.MessageID)
+		s.LastInteractionAt = now
+		if f.consent.ProcessingEnabled && f.consent.Basis == consent.LegitimateInterest && (s.Consent == nil || s.Consent.Processing == "") {
+			// Chatting implies consent under legitimate interest; record it.
+			if s.Consent == nil {
+				s.Consent = &ConsentState{}
+			}
+			s.Consent.Processing = consent.Granted
+			t.record(consent.Record{Kind: consent.DataProcessing, Basis: consent.LegitimateInterest, Text: f.consent.ProcessingText, Choice: consent.Granted})
 		}
-		s.Consent.Processing = consent.Granted
-		t.record(consent.Record{Kind: consent.DataProcessing, Basis: consent.LegitimateInterest, Text: f.consent.ProcessingText, Choice: consent.Granted})
+		t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, Signal: in.Signal, MessageID: in.MessageID, Time: now}
+		t.handle(t.in)
+	})
+	return e.commit(ctx, t, rec.Version)
+}
+
+// sessionFlow returns the flow version a session runs, and whether the
+// session timed out (it then restarts on the latest version, so the
+// version it ran need no longer be published).
+func (e *Engine) sessionFlow(s *Session, now time.Time) (*Flow, bool, error) {
+	f, err := e.Flow(s.FlowID, s.FlowVersion)
+	if err != nil {
+		latest, lerr := e.Flow(s.FlowID, 0)
+		if lerr != nil {
+			return nil, false, err
+		}
+		if s.Status.Over() || now.Sub(s.LastInteractionAt) <= time.Duration(latest.def.Options.SessionTimeout) {
+			return nil, false, err
+		}
+		return latest, true, nil
 	}
-	t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, Signal: in.Signal, MessageID: in.MessageID, Time: now}
-	t.handle(t.in)
-	if t.fatal != nil {
-		return nil, t.fatal
+	timedOut := !s.Status.Over() && now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout)
+	return f, timedOut, nil
+}
+
+// duplicateReply answers a redelivered message: the latest one with the
+// reply it got, an older one with none.
+func duplicateReply(s *Session, id string) *Reply {
+	r := &Reply{ConversationID: s.ConversationID, Status: s.Status}
+	if s.latest(id) && len(s.LastReply) > 0 {
+		if err := json.Unmarshal(s.LastReply, r); err != nil {
+			r = &Reply{ConversationID: s.ConversationID, Status: s.Status}
+		}
 	}
-	if err := e.save(ctx, t, rec.Version); err != nil {
-		return nil, err
-	}
-	return t.finishReply(), nil
+	r.Outcome = OutcomeDuplicate
+	return r
 }
 
 // acceptsSignal reports whether the session's waiting action takes the signal.

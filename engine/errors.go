@@ -39,6 +39,9 @@ var (
 	ErrInvalidInput = errors.New("engine: invalid input")
 	// ErrInvalidConfig reports an engine configuration that cannot work.
 	ErrInvalidConfig = errors.New("engine: invalid configuration")
+	// ErrActionPanicked is the cause (Event.Err) of an action that failed
+	// because it panicked.
+	ErrActionPanicked = errors.New("engine: action panicked")
 )
 
 // errConsentRequired is what Turn.SetProperty returns while the visitor's

@@ -26,4 +26,8 @@ const (
 	EventConsentRecorded action.EventType = "consent_recorded"
 	// EventConsentRequired is emitted when a message waits for consent.
 	EventConsentRequired action.EventType = "consent_required"
+	// EventContactMissing: the visitor's contact was deleted outside the
+	// library (Value is its ID); the conversation goes on with an unknown
+	// visitor.
+	EventContactMissing action.EventType = "contact_missing"
 )

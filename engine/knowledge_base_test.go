@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chatflow/chatflow/action"
@@ -180,43 +181,50 @@ func TestKnowledgeBaseSpecificArticle(t *testing.T) {
 		ExpectStatus(engine.StatusFinished)
 }
 
-// kbFailing is a knowledge base that is down.
-type kbFailing struct{}
+// kbFailing is a knowledge base that is down until up is set; it knows no
+// article "gone".
+type kbFailing struct{ up *atomic.Bool }
 
 var errKBDown = errors.New("help center unreachable")
 
-func (kbFailing) Article(context.Context, string) (store.Article, error) {
-	return store.Article{}, errKBDown
-}
-
-func (kbFailing) Search(context.Context, string, store.SearchOptions) ([]store.Article, error) {
-	return nil, errKBDown
-}
-
-func TestKnowledgeBaseErrorFollowsFailurePath(t *testing.T) {
-	h := kbHarness(t, kbSearchFlow, kbFailing{})
-	c := h.Start("c1").Says("hi").Says("password").
-		ExpectBot("The help center is unavailable right now.").
-		ExpectEvent(engine.EventActionFailed, "search").
-		ExpectNoEvent(builtin.EventArticlesShown).
-		ExpectNoEvent(builtin.EventAnswerAccepted).
-		ExpectStatus(engine.StatusFinished)
-	for _, e := range c.Reply().Events {
-		if e.Type == engine.EventActionFailed {
-			assert.Contains(t, e.Reason, errKBDown.Error())
-		}
+func (k kbFailing) Article(_ context.Context, id string) (store.Article, error) {
+	if k.up == nil || !k.up.Load() {
+		return store.Article{}, errKBDown
 	}
+	if id == "gone" {
+		return store.Article{}, store.ErrNotFound
+	}
+	return store.Article{ID: id, Title: "Article " + id, URL: "https://help.example.com/" + id}, nil
+}
 
-	// Without a failure path: the general error message.
+func (k kbFailing) Search(context.Context, string, store.SearchOptions) ([]store.Article, error) {
+	if k.up == nil || !k.up.Load() {
+		return nil, errKBDown
+	}
+	return nil, nil
+}
+
+// A knowledge base that is down is the host's failure: the turn is not
+// saved and the message can be retried; an article that does not exist is
+// the flow's, and follows the failure path.
+func TestKnowledgeBaseErrors(t *testing.T) {
+	up := new(atomic.Bool)
+	h := kbHarness(t, kbSearchFlow, kbFailing{up})
+	c := h.Start("c1").Says("hi")
+	c.Says("password")
+	require.ErrorIs(t, c.Err(), errKBDown)
+	c.Send(engine.Input{MessageID: "c1-m2", Text: "password"})
+	require.ErrorIs(t, c.Err(), errKBDown, "still down, still not saved")
+	up.Store(true)
+	c.Send(engine.Input{MessageID: "c1-m2", Text: "password"}).ExpectOutcome(engine.OutcomeProcessed).
+		ExpectEvent(builtin.EventAnswerAccepted, "search")
+
 	noPath := `{"id":"f","version":1,"welcome":{"message":["Hi"]},"options":{"generalErrorMessage":"Oops."},
-		"actions":[{"name":"show","type":"knowledge_base","settings":{"articleId":"a"}},
-		           {"name":"bye","type":"send_message","settings":{"message":["Bye"]}}]}`
-	h = kbHarness(t, noPath, kbFailing{})
-	h.Start("c2").Says("hi").
-		ExpectBot("Oops.").
-		ExpectEvent(engine.EventActionFailed, "show").
-		ExpectEvent(engine.EventGeneralError).
-		ExpectStatus(engine.StatusEnded)
+		"actions":[{"name":"show","type":"knowledge_base","settings":{"articleId":"gone"},"onFailure":"sorry"},
+		           {"name":"bye","type":"send_message","settings":{"message":["Bye"]},"end":true},
+		           {"name":"sorry","type":"send_message","settings":{"message":["That article is gone."]}}]}`
+	h = kbHarness(t, noPath, kbFailing{up})
+	h.Start("c2").Says("hi").ExpectBot("That article is gone.").ExpectEvent(engine.EventActionFailed, "show")
 }
 
 func TestKnowledgeBaseNeedsPort(t *testing.T) {

@@ -2,12 +2,10 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
-	"github.com/chatflow/chatflow/store"
 )
 
 // handle routes the visitor's input: the first input starts the actions,
@@ -98,7 +96,10 @@ func (t *turn) runFrom(i int) {
 func (t *turn) call(fn func(context.Context) (action.Result, error)) (res action.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("action panicked: %v", p)
+			// A bug in the action, which a retry would meet again: the
+			// action fails, and the conversation follows its failure path.
+			res = action.Result{Status: action.Fail, Reason: fmt.Sprintf("action panicked: %v", p), Err: fmt.Errorf("%w: %v", ErrActionPanicked, p)}
+			err = nil
 		}
 	}()
 	return fn(t.ctx)
@@ -110,8 +111,19 @@ func (t *turn) outcome(n *node, res action.Result, err error) (int, bool) {
 	if t.fatal != nil {
 		return -1, false
 	}
+	if cerr := t.ctx.Err(); cerr != nil {
+		// The host cancelled the call or its deadline passed: that is the
+		// host's failure, not the action's, and nothing of the turn may be
+		// kept (a webhook cut short must not end the conversation).
+		t.fail(fmt.Errorf("engine: conversation %s: %w", t.sess.ConversationID, cerr))
+		return -1, false
+	}
 	if err != nil {
-		res = action.Result{Status: action.Fail, Reason: err.Error(), Err: err}
+		// The host's systems failed (a store, a network): the turn is
+		// abandoned with nothing saved, and the host retries the message.
+		// The conversation's own failures are Fail results.
+		t.fail(fmt.Errorf("engine: action %q: %w", n.def.Name, err))
+		return -1, false
 	}
 	s := t.sess
 	switch res.Status {
@@ -183,54 +195,4 @@ func (t *turn) branch(n *node) int {
 		}
 	}
 	return n.next
-}
-
-// save writes the turn's property changes, then the session. Property
-// writes come first and are idempotent, so a failure at any point leaves a
-// session the host can retry the same message against.
-func (e *Engine) save(ctx context.Context, t *turn, version int64) error {
-	if err := e.writeProperties(ctx, t); err != nil {
-		return err
-	}
-	if err := e.saveConsent(ctx, t); err != nil {
-		return err
-	}
-	data := encodeSession(make([]byte, 0, 512), t.sess)
-	if _, err := e.sessions.Save(ctx, t.sess.ConversationID, data, version); err != nil {
-		return fmt.Errorf("engine: saving session %s: %w", t.sess.ConversationID, err)
-	}
-	return nil
-}
-
-func (e *Engine) writeProperties(ctx context.Context, t *turn) error {
-	s := t.sess
-	if len(t.companyWrites) > 0 {
-		c := t.loadCompany()
-		if c == nil {
-			return errors.Join(t.fatal, errNoCompany)
-		}
-		if err := e.companies.UpdateCompany(ctx, c.ID, t.companyWrites); err != nil {
-			return fmt.Errorf("engine: writing company %s: %w", c.ID, err)
-		}
-	}
-	if len(t.writes) == 0 && (s.ContactID == "" || len(s.Pending) == 0) {
-		return nil
-	}
-	props := s.Pending.Clone()
-	if props == nil {
-		props = make(store.Properties, len(t.writes))
-	}
-	for k, v := range t.writes {
-		props[k] = v
-	}
-	if s.ContactID != "" {
-		if err := e.contacts.UpdateContact(ctx, s.ContactID, props); err != nil {
-			return fmt.Errorf("engine: writing contact %s: %w", s.ContactID, err)
-		}
-		s.Pending = nil
-		return nil
-	}
-	// An unknown visitor: keep the values until they give an email address.
-	s.Pending = props
-	return nil
 }

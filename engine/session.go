@@ -38,8 +38,10 @@ const sessionFormat = binaryFormat
 
 // RecentMessages is how many of its latest message IDs a session remembers:
 // a redelivered message is recognised as long as fewer than RecentMessages
-// other messages of the conversation were processed since it first was.
-const RecentMessages = 16
+// other messages of the conversation were processed since it first was. A
+// bot conversation rarely has that many messages in all; the IDs are
+// stored as 8-byte hashes.
+const RecentMessages = 64
 
 // Session is one visitor's pass through a bot, as the engine stores it
 // through store.Sessions (in a compact binary layout; the JSON tags give
@@ -82,6 +84,19 @@ type Session struct {
 	// visitor last wrote (or the session started).
 	StartedAt         time.Time `json:"t0"`
 	LastInteractionAt time.Time `json:"t1"`
+	// Seq counts the turns processed; side effects' idempotency keys use it,
+	// so that inputs without a message ID still get keys of their own.
+	Seq uint64 `json:"q,omitempty"`
+	// Own are the contact properties set in this conversation. A visitor
+	// the host has not identified sees only these of their contact: an
+	// email address typed in a chat is no proof of identity.
+	Own store.Properties `json:"o,omitempty"`
+	// Outbox holds the effects on other stores of a turn that may not be
+	// applied yet, and its reply (see Engine.Handle).
+	Outbox []byte `json:"ob,omitempty"`
+	// LastReply is the reply to the latest message, without events: a
+	// redelivery of that message is answered with it.
+	LastReply []byte `json:"lr,omitempty"`
 	// MessageIDs holds 64-bit FNV-1a hashes of the most recent processed
 	// message IDs, 8 bytes each, oldest first (hashes keep long channel
 	// message IDs from bloating the session).
@@ -105,6 +120,13 @@ func (s *Session) seen(id string) bool {
 		}
 	}
 	return false
+}
+
+// latest reports whether the message ID is the latest one processed.
+func (s *Session) latest(id string) bool {
+	h := messageHash(id)
+	n := len(s.MessageIDs)
+	return n >= 8 && [8]byte(s.MessageIDs[n-8:]) == h
 }
 
 // remember adds a message ID, dropping the oldest beyond RecentMessages.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
@@ -40,6 +41,11 @@ type turn struct {
 	records       []consent.Record
 	// contactResolved is set when an anonymous visitor became a contact.
 	contactResolved bool
+	// subscriptions are subscription changes the engine decided.
+	subscriptions []subscriptionChange
+	// notMessage marks a turn that is not a visitor message (a consent
+	// decision): the latest message's reply stays as it was.
+	notMessage bool
 
 	vars      condition.Vars
 	varsReady bool
@@ -92,9 +98,16 @@ func (t *turn) actionName() string {
 	return t.cur.def.Name
 }
 
+// turnKey identifies this turn of the conversation, the same when the host
+// retries it: the session's turn count (unchanged until the turn is saved)
+// and the message ID, if any.
+func (t *turn) turnKey() string {
+	return t.sess.ConversationID + "/" + strconv.FormatUint(t.sess.Seq, 10) + "/" + t.msgID
+}
+
 // IdempotencyKey implements action.Turn.
 func (t *turn) IdempotencyKey() string {
-	return t.sess.ConversationID + "/" + t.msgID + "/" + t.actionName()
+	return t.turnKey() + "/" + t.actionName()
 }
 
 // Emit implements action.Turn.
@@ -196,6 +209,12 @@ func (t *turn) loadContact() *store.Contact {
 	c, err := t.e.contacts.Contact(t.ctx, t.sess.ContactID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		// Deleted outside the library: the conversation goes on with an
+		// unknown visitor, who becomes a contact again by giving an email
+		// address.
+		t.reply.Events = append(t.reply.Events, action.Event{Type: EventContactMissing, Time: t.now, Value: t.sess.ContactID})
+		t.sess.forgetContact()
+		t.companyLoaded, t.company = true, nil
 		return nil
 	case err != nil:
 		t.fail(fmt.Errorf("engine: loading contact %s: %w", t.sess.ContactID, err))
@@ -237,11 +256,22 @@ func (t *turn) HasCompany() bool { return t.loadCompany() != nil }
 func (t *turn) Input() action.Input              { return t.in }
 func (t *turn) SetCustomState(s json.RawMessage) { t.sess.CustomState = s }
 
+// verified reports whether the host identified the visitor. Until it
+// does, the turn shows the visitor only the contact and company values set
+// in this conversation, never what their contact record held before: an
+// email address typed in a chat links the conversation to a contact for
+// recording, but is no proof of identity.
+func (t *turn) verified() bool { return t.sess.Identified }
+
 func (t *turn) Properties(obj action.Object) store.Properties {
 	out := store.Properties{}
 	switch obj {
 	case action.ContactObject:
-		if c := t.loadContact(); c != nil {
+		if !t.verified() {
+			for k, v := range t.sess.Own {
+				out[k] = v
+			}
+		} else if c := t.loadContact(); c != nil {
 			for k, v := range c.Properties {
 				out[k] = v
 			}
@@ -253,7 +283,9 @@ func (t *turn) Properties(obj action.Object) store.Properties {
 			out[k] = v
 		}
 	case action.CompanyObject:
-		if c := t.loadCompany(); c != nil {
+		if !t.verified() {
+			// nothing stored: only this turn's writes
+		} else if c := t.loadCompany(); c != nil {
 			for k, v := range c.Properties {
 				out[k] = v
 			}
@@ -274,6 +306,10 @@ func (t *turn) Property(obj action.Object, name string) (string, bool) {
 		if v, ok := t.sess.Pending[name]; ok {
 			return v, v != ""
 		}
+		if !t.verified() {
+			v, ok := t.sess.Own[name]
+			return v, ok && v != ""
+		}
 		if c := t.loadContact(); c != nil {
 			v, ok := c.Properties[name]
 			return v, ok && v != ""
@@ -281,6 +317,9 @@ func (t *turn) Property(obj action.Object, name string) (string, bool) {
 	case action.CompanyObject:
 		if v, ok := t.companyWrites[name]; ok {
 			return v, v != ""
+		}
+		if !t.verified() {
+			return "", false
 		}
 		if c := t.loadCompany(); c != nil {
 			v, ok := c.Properties[name]
@@ -300,6 +339,12 @@ func (t *turn) SetProperty(obj action.Object, name, value string) error {
 			t.writes = make(store.Properties, 4)
 		}
 		t.writes[name] = value
+		if !t.verified() {
+			if t.sess.Own == nil {
+				t.sess.Own = make(store.Properties, 4)
+			}
+			t.sess.Own[name] = value
+		}
 		if name == "email" && t.sess.ContactID == "" && value != "" {
 			t.resolveContact(value)
 		}

@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
@@ -68,7 +69,7 @@ func (a *BookMeeting) Run(ctx context.Context, t action.Turn) (action.Result, er
 	if errors.Is(err, store.ErrNotFound) {
 		return action.Result{Status: action.Fail, Reason: "unknown meeting link " + a.LinkID}, nil
 	} else if err != nil {
-		return action.Result{Status: action.Fail, Reason: "meeting link: " + err.Error()}, nil
+		return action.Result{}, fmt.Errorf("meeting link %s: %w", a.LinkID, err)
 	}
 	t.Say(a.Message)
 	mode := "page"

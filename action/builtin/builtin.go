@@ -137,7 +137,8 @@ func require(p action.Provision, ok bool, field string) error {
 }
 
 // withContact runs fn with the visitor's contact ID, skipping when there is
-// none and failing with a clear reason when the store fails.
+// none. An unknown list or workflow fails the action; any other store error
+// is returned, for the host to retry the message.
 func withContact(t action.Turn, fn func(contactID string) error, what string) (action.Result, error) {
 	id := t.Session().ContactID
 	if id == "" {
@@ -147,7 +148,7 @@ func withContact(t action.Turn, fn func(contactID string) error, what string) (a
 		if errors.Is(err, store.ErrNotFound) {
 			return action.Result{Status: action.Fail, Reason: fmt.Sprintf("unknown %s", what), Err: err}, nil
 		}
-		return action.Result{Status: action.Fail, Reason: fmt.Sprintf("%s: %v", what, err), Err: err}, nil
+		return action.Result{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return action.Result{Status: action.Done}, nil
 }

@@ -3,6 +3,7 @@ package builtin
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -63,9 +64,10 @@ const EventArticlesShown action.EventType = "articles_shown"
 // the action skip (the reason says why) after saying NoResultsMessage, if
 // the settings have one; the flow then goes on as usual.
 //
-// When the knowledge base returns an error — including store.ErrNotFound
-// for an unknown articleId — the action fails without saying anything, so
-// the engine follows its failure path or shows the general error message.
+// An unknown articleId (store.ErrNotFound) fails the action without saying
+// anything, so the engine follows its failure path or shows the general
+// error message. Any other knowledge-base error is returned: the engine
+// saves nothing and the host retries the message.
 type KnowledgeBase struct {
 	// ArticleID selects specific-article mode: the ID of the article to show.
 	ArticleID string `json:"articleId,omitempty"`
@@ -135,7 +137,10 @@ func (a *KnowledgeBase) Run(ctx context.Context, t action.Turn) (action.Result, 
 	}
 	art, err := a.svc.stores.KnowledgeBase.Article(ctx, a.ArticleID)
 	if err != nil {
-		return action.Result{Status: action.Fail, Reason: fmt.Sprintf("knowledge base: article %q: %v", a.ArticleID, err)}, nil
+		if errors.Is(err, store.ErrNotFound) {
+			return action.Result{Status: action.Fail, Reason: fmt.Sprintf("knowledge base: no article %q", a.ArticleID), Err: err}, nil
+		}
+		return action.Result{}, fmt.Errorf("knowledge base: article %q: %w", a.ArticleID, err)
 	}
 	if art.Restricted && !t.Session().Identified {
 		t.Say(a.NoResultsMessage)
@@ -160,7 +165,7 @@ func (a *KnowledgeBase) Answer(ctx context.Context, t action.Turn, in action.Inp
 		identified := t.Session().Identified
 		res, err := a.svc.stores.KnowledgeBase.Search(ctx, query, store.SearchOptions{Limit: a.limit(), IncludeRestricted: identified})
 		if err != nil {
-			return action.Result{Status: action.Fail, Reason: "knowledge base: search: " + err.Error()}, nil
+			return action.Result{}, fmt.Errorf("knowledge base: search: %w", err)
 		}
 		found = visibleArticles(res, identified, a.limit())
 	}

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -97,7 +98,7 @@ func (a *OfferEmailSubscription) Run(ctx context.Context, t action.Turn) (action
 	}
 	open, err := a.open(ctx, t)
 	if err != nil {
-		return action.Result{Status: action.Fail, Reason: "subscriptions: " + err.Error()}, nil
+		return action.Result{}, fmt.Errorf("subscriptions: %w", err)
 	}
 	if len(open) == 0 {
 		return action.Result{Status: action.Skip, Reason: "already opted in or out of every subscription offered"}, nil
@@ -117,7 +118,10 @@ func (a *OfferEmailSubscription) privacyText() string {
 	return DefaultPrivacyText
 }
 
-// Answer records the decision and subscribes on yes.
+// Answer records the decision. Recording a yes subscribes the contact: the
+// engine sets the subscription state with the consent record, once the
+// turn is saved, so that a retried message neither loses the record nor
+// finds the contact already subscribed.
 func (a *OfferEmailSubscription) Answer(ctx context.Context, t action.Turn, in action.Input) (action.Result, error) {
 	v := in.QuickReply
 	if v == "" {
@@ -137,7 +141,7 @@ func (a *OfferEmailSubscription) Answer(ctx context.Context, t action.Turn, in a
 	}
 	open, err := a.open(ctx, t)
 	if err != nil {
-		return action.Result{Status: action.Fail, Reason: "subscriptions: " + err.Error()}, nil
+		return action.Result{}, fmt.Errorf("subscriptions: %w", err)
 	}
 	text := t.Render(a.Message[0].Template())
 	if a.ShowPrivacyText {
@@ -148,11 +152,6 @@ func (a *OfferEmailSubscription) Answer(ctx context.Context, t action.Turn, in a
 		choice = consent.Granted
 	}
 	for _, typ := range open {
-		if v == "yes" {
-			if err := a.svc.stores.Subscriptions.SetState(ctx, t.Session().ContactID, typ, store.OptedIn, true); err != nil {
-				return action.Result{Status: action.Fail, Reason: "subscribing to " + typ + ": " + err.Error()}, nil
-			}
-		}
 		t.RecordConsent(consent.Record{Kind: consent.Communication, Basis: consent.ExplicitConsent, SubscriptionType: typ, Text: text, Choice: choice})
 	}
 	t.SetAnswer(v)

@@ -122,7 +122,8 @@ const (
 // so the flow's failure path runs; the Directory is asked at any time of
 // day, so this does not depend on office hours. A member of a known team
 // whom the Directory does not know counts as offline. Any other Directory
-// error fails the action too. A message that is not set sends nothing.
+// error is returned: the engine saves nothing and the host retries the
+// message. A message that is not set sends nothing.
 type TeamRouting struct {
 	// Assign is "nobody" (the default), "users_and_teams" or "contact_owner".
 	Assign AssignMode `json:"assign"`

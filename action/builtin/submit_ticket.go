@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
@@ -106,7 +107,7 @@ func (a *SubmitTicket) create(ctx context.Context, t action.Turn, desc string) (
 		Description: desc, ContactID: sess.ContactID, ConversationID: sess.ConversationID,
 	})
 	if err != nil {
-		return action.Result{Status: action.Fail, Reason: "creating the ticket: " + err.Error()}, nil
+		return action.Result{}, fmt.Errorf("creating the ticket: %w", err)
 	}
 	t.SetAnswer(id)
 	t.Emit(action.Event{Type: EventTicketCreated, Value: id})
