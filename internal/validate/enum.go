@@ -19,7 +19,9 @@ type Option struct {
 // with each Label; surrounding spaces of values and labels are ignored.
 // The first match in that order of passes, and within a pass in the order
 // of options, wins, so a value never loses to another option's label. An
-// empty answer, or one matching nothing, is rejected.
+// empty answer, or one matching nothing, is rejected. An option whose Value
+// is empty or blank is ignored: choosing it would store no value, which is
+// what an empty answer is rejected for.
 func Enumeration(s string, options []Option) (string, error) {
 	in := s
 	s = strings.TrimSpace(s)
@@ -37,7 +39,7 @@ func Enumeration(s string, options []Option) (string, error) {
 		}
 	}
 	for _, o := range options {
-		if l := strings.TrimSpace(o.Label); l != "" && strings.EqualFold(l, s) {
+		if l := strings.TrimSpace(o.Label); l != "" && strings.EqualFold(l, s) && strings.TrimSpace(o.Value) != "" {
 			return o.Value, nil
 		}
 	}

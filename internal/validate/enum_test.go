@@ -33,6 +33,17 @@ func TestEnumeration(t *testing.T) {
 		{in: "1-10 employees"}, // hyphen instead of en dash
 	})
 
+	t.Run("blank option values", func(t *testing.T) {
+		// Found by FuzzValidators: an option whose value is blank was
+		// chosen by its label, storing a value that is no value.
+		blank := []validate.Option{{Value: " ", Label: "Ja"}, {Value: "", Label: "Nee"}}
+		for _, in := range []string{"ja", "nee", " "} {
+			if got, err := validate.Enumeration(in, blank); err == nil {
+				t.Errorf("Enumeration(%q) = %q, want an error", in, got)
+			}
+		}
+	})
+
 	t.Run("no options", func(t *testing.T) {
 		_, err := validate.Enumeration("a", nil)
 		if err == nil {
