@@ -1,8 +1,14 @@
 package targeting
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/chatflow/chatflow/condition"
+	"github.com/chatflow/chatflow/store"
 )
 
 // FuzzURLRules checks that URL and query-parameter rules never panic and
@@ -92,4 +98,101 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// fuzzSchema types a few contact properties, so that filters of every
+// property type are compiled.
+func fuzzSchema() condition.Schema {
+	s := condition.DefaultSchema()
+	s["contact"]["numemployees"] = condition.PropertyDef{Type: condition.NumberProperty}
+	s["contact"]["birthday"] = condition.PropertyDef{Type: condition.DateProperty}
+	s["contact"]["subscribed"] = condition.PropertyDef{Type: condition.BoolProperty}
+	s["contact"]["size"] = condition.PropertyDef{Type: condition.EnumerationProperty,
+		Options: []condition.Option{{Value: "small"}, {Value: "large", Label: "Large"}}}
+	return s
+}
+
+// FuzzSpec decodes arbitrary JSON as a targeting section, as the flow
+// loader does, and compiles it. Neither may panic; a compiled spec
+// re-encodes to a spec that compiles too, and choosing among candidates
+// with it never panics and decides the same with and without
+// explanations, for a known visitor whose every filtered property has the
+// fuzzed value and for an unknown one.
+func FuzzSpec(f *testing.F) {
+	seeds := []struct{ spec, url, value string }{
+		{`{"pageRules":[{"operator":"begins_with","value":"https://www.example.com/pricing"},{"type":"query_param","param":"utm_campaign","operator":"is","value":"spring","ignoreCase":true}]}`,
+			"https://example.com/pricing?utm_campaign=SPRING", "x"},
+		{`{"exclusionRules":[{"operator":"contains","value":"/privacy"},{"type":"device","operator":"is","value":"mobile"}]}`,
+			"https://example.com/privacy", ""},
+		{`{"visitorRules":{"audience":"known","filterGroups":[{"filters":[{"property":"lifecyclestage","operator":"is_any_of","values":["lead","customer"]},{"property":"numemployees","operator":"gte","value":"50"}]},{"filters":[{"list":"vip","operator":"member_of"}]}]},"availability":"when_available"}`,
+			"/", "lead"},
+		{`{"visitorRules":{"filterGroups":[{"filters":[{"property":"birthday","operator":"between","values":["2000-01-01","2010-12-31"]},{"property":"subscribed","operator":"is","value":"true"}]}]}}`,
+			"example.com", "2005-06-07"},
+		{`{"visitorRules":{"filterGroups":[{"filters":[{"property":"size","operator":"is_none_of","values":["small"],"includeUnknown":true}]}]}}`,
+			"", "large"},
+		{`{"pageRules":[{"operator":"matches_regex","value":"^example\\.com/(a|b)+$"},{"operator":"matches_wildcard","value":"*.example.com/*/chat"}]}`,
+			"https://shop.example.com/x/chat", "1e400"},
+		{`{"pageRules":[{"operator":"is"}],"colour":"red"}`, "", ""},
+		{`null`, "", ""},
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s.spec), s.url, s.value)
+	}
+	schema := fuzzSchema()
+	f.Fuzz(func(t *testing.T, data []byte, url, value string) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		var spec Spec
+		if dec.Decode(&spec) != nil {
+			return
+		}
+		rules, err := spec.Compile(schema)
+		if err != nil {
+			return
+		}
+		canon, err := json.Marshal(&spec)
+		if err != nil {
+			t.Fatalf("a compiled spec does not encode: %v", err)
+		}
+		var again Spec
+		if err := json.Unmarshal(canon, &again); err != nil {
+			t.Fatalf("%s: does not decode again: %v", canon, err)
+		}
+		if _, err := again.Compile(schema); err != nil {
+			t.Fatalf("%s: compiled, but its encoding %s does not: %v", data, canon, err)
+		}
+		props := store.Properties{}
+		var lists []string
+		if vr := spec.VisitorRules; vr != nil {
+			for _, g := range vr.FilterGroups {
+				for _, fl := range g.Filters {
+					if fl.Property != "" {
+						props[fl.Property] = value
+					} else {
+						lists = append(lists, fl.List)
+					}
+				}
+			}
+		}
+		cands := []Candidate{{ID: "fuzzed", Rules: rules}, {ID: "fallback"}}
+		available := func(context.Context, string) (bool, error) { return len(value)%2 == 0, nil }
+		for _, dev := range []Device{"", Desktop, Mobile} {
+			for _, v := range []Visitor{{}, {Known: true, Properties: props, Lists: lists}} {
+				visitor := func(context.Context) (Visitor, error) { return v, nil }
+				req := Request{View: PageView{URL: url, Device: dev}, Visitor: visitor, Available: available}
+				plain, err := Select(context.Background(), cands, req)
+				if err != nil {
+					t.Fatalf("Select: %v", err)
+				}
+				req.Explain = true
+				explained, err := Select(context.Background(), cands, req)
+				if err != nil {
+					t.Fatalf("Select with explanations: %v", err)
+				}
+				if plain.Chosen != explained.Chosen || plain.Hidden != explained.Hidden {
+					t.Fatalf("%s on %q: chose %+v without explanations, %+v with them", data, url, plain, explained)
+				}
+			}
+		}
+	})
 }
