@@ -29,6 +29,10 @@ func TestSessionsConformance(t *testing.T) {
 	storetest.TestSessions(t, func(*testing.T) store.Sessions { return memory.NewSessions() })
 }
 
+func TestIdleSessionsConformance(t *testing.T) {
+	storetest.TestIdleSessions(t, func(*testing.T) store.IdleSessions { return memory.NewSessions() })
+}
+
 func TestLockerConformance(t *testing.T) {
 	storetest.TestLocker(t, func(*testing.T) store.Locker { return memory.NewLocker() })
 }
@@ -43,6 +47,7 @@ func TestLockedSessionsConformance(t *testing.T) {
 func TestZeroValues(t *testing.T) {
 	storetest.TestContacts(t, func(*testing.T) store.Contacts { return new(memory.Contacts) })
 	storetest.TestSessions(t, func(*testing.T) store.Sessions { return new(memory.Sessions) })
+	storetest.TestIdleSessions(t, func(*testing.T) store.IdleSessions { return new(memory.Sessions) })
 	storetest.TestLocker(t, func(*testing.T) store.Locker { return new(memory.Locker) })
 }
 

@@ -2,13 +2,17 @@ package memory
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/chatflow/chatflow/store"
 )
 
-// Sessions is an in-memory session store implementing store.Sessions.
+// Sessions is an in-memory session store implementing store.Sessions and
+// store.IdleSessions.
 //
 // Save copies the data it is given and Load returns a fresh copy, so
 // neither the caller's slice nor the returned one aliases stored memory.
@@ -19,12 +23,23 @@ import (
 // concurrent use: conversations are spread over independently locked
 // shards, and Save's version check and write are one atomic step. The ctx
 // arguments are not consulted: no method waits for anything but brief
-// internal locks.
+// internal locks. Idle looks at every session: it is meant for sweeps every
+// minute or so, not for every turn.
 type Sessions struct {
-	shards [shardCount]shard[store.SessionRecord]
+	shards [shardCount]shard[sessionEntry]
 }
 
-var _ store.Sessions = (*Sessions)(nil)
+// sessionEntry is a stored session and its idle time in Unix nanoseconds
+// (0: never idle).
+type sessionEntry struct {
+	store.SessionRecord
+	idle int64
+}
+
+var (
+	_ store.Sessions     = (*Sessions)(nil)
+	_ store.IdleSessions = (*Sessions)(nil)
+)
 
 // NewSessions returns a new, empty session store.
 func NewSessions() *Sessions { return new(Sessions) }
@@ -34,8 +49,9 @@ func NewSessions() *Sessions { return new(Sessions) }
 func (s *Sessions) Load(_ context.Context, conversationID string) (store.SessionRecord, error) {
 	sh := &s.shards[shardOf(conversationID)]
 	sh.mu.RLock()
-	rec, ok := sh.m[conversationID]
+	e, ok := sh.m[conversationID]
 	sh.mu.RUnlock()
+	rec := e.SessionRecord
 	if !ok {
 		return store.SessionRecord{}, fmt.Errorf("memory: session %q: %w", conversationID, store.ErrNotFound)
 	}
@@ -48,8 +64,18 @@ func (s *Sessions) Load(_ context.Context, conversationID string) (store.Session
 // Save stores a copy of data if the stored version equals expectedVersion
 // (0 when no session exists) and returns the new version. Otherwise it
 // stores nothing and returns an error matching store.ErrConflict.
-func (s *Sessions) Save(_ context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error) {
+func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error) {
+	return s.SaveIdle(ctx, conversationID, data, expectedVersion, time.Time{})
+}
+
+// SaveIdle is Save that also records from when the session counts as idle
+// (the zero time: never), for Idle.
+func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
 	data = bytes.Clone(data)
+	var idle int64
+	if !idleAt.IsZero() {
+		idle = idleAt.UnixNano()
+	}
 	sh := &s.shards[shardOf(conversationID)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -58,9 +84,40 @@ func (s *Sessions) Save(_ context.Context, conversationID string, data []byte, e
 		return 0, fmt.Errorf("memory: save session %q at version %d, stored %d: %w",
 			conversationID, expectedVersion, cur.Version, store.ErrConflict)
 	}
-	rec := store.SessionRecord{Data: data, Version: cur.Version + 1}
+	rec := sessionEntry{store.SessionRecord{Data: data, Version: cur.Version + 1}, idle}
 	sh.put(conversationID, rec)
 	return rec.Version, nil
+}
+
+// Idle returns the IDs of at most limit conversations whose idle time is
+// set and before before, earliest first. It reads every shard in turn, so
+// a session saved while it runs may or may not be seen.
+func (s *Sessions) Idle(_ context.Context, before time.Time, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	type idle struct {
+		id string
+		at int64
+	}
+	var found []idle
+	b := before.UnixNano()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for id, e := range sh.m {
+			if e.idle != 0 && e.idle < b {
+				found = append(found, idle{id, e.idle})
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	slices.SortFunc(found, func(x, y idle) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.id, y.id)) })
+	out := make([]string, 0, min(limit, len(found)))
+	for _, f := range found[:min(limit, len(found))] {
+		out = append(out, f.id)
+	}
+	return out, nil
 }
 
 // Delete removes the conversation's session. Deleting a missing session

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ func sharedDB(t *testing.T) *postgres.DB {
 	url := testservers.PostgresURL(t)
 	shared.once.Do(func() {
 		ctx := context.Background()
-		url, err := testservers.GetPostgres(t).CreateDatabase(ctx, "conformance")
+		url, err := testservers.GetPostgres(t).CreateDatabase(ctx, "conformance_"+strings.ToLower(rand.Text()[:6]))
 		if err != nil {
 			shared.err = err
 			return
@@ -59,7 +60,7 @@ func freshDB(t *testing.T) *postgres.DB {
 // openFresh returns a connection to a new, empty database.
 func openFresh(t *testing.T) *postgres.DB {
 	t.Helper()
-	name := strings.ToLower(strings.NewReplacer("/", "_", "#", "_").Replace(t.Name()))
+	name := strings.ToLower(strings.NewReplacer("/", "_", "#", "_").Replace(t.Name())) + "_" + strings.ToLower(rand.Text()[:6])
 	url, err := testservers.GetPostgres(t).CreateDatabase(t.Context(), name)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +86,10 @@ func TestCompanies(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	storetest.TestSessions(t, func(t *testing.T) store.Sessions { return sharedDB(t).Sessions() })
+}
+
+func TestIdleSessions(t *testing.T) {
+	storetest.TestIdleSessions(t, func(t *testing.T) store.IdleSessions { return sharedDB(t).Sessions() })
 }
 
 func TestLocker(t *testing.T) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/chatflow/chatflow/store"
 )
@@ -12,12 +13,17 @@ import (
 // UPDATE … WHERE version = expected otherwise — so the version check and
 // the write are atomic. Versions start at 1; after Delete, numbering starts
 // again at 1 (see store.Sessions.Delete for the rule that makes this safe).
+// It implements store.IdleSessions with the column idle_at and a partial
+// index on it (migration 2).
 //
 // Get one from DB.Sessions; the zero value is not usable. Sessions is safe
 // for concurrent use.
 type Sessions struct{ db *DB }
 
-var _ store.Sessions = (*Sessions)(nil)
+var (
+	_ store.Sessions     = (*Sessions)(nil)
+	_ store.IdleSessions = (*Sessions)(nil)
+)
 
 // Sessions returns the session store.
 func (db *DB) Sessions() *Sessions { return &Sessions{db} }
@@ -41,6 +47,16 @@ func (s *Sessions) Load(ctx context.Context, conversationID string) (store.Sessi
 // session stored) and returns the new version; otherwise it stores nothing
 // and returns an error matching store.ErrConflict.
 func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error) {
+	return s.SaveIdle(ctx, conversationID, data, expectedVersion, time.Time{})
+}
+
+// SaveIdle is Save that also records from when the session counts as idle
+// (the zero time: never), for Idle.
+func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
+	var idle any // NULL for the zero time
+	if !idleAt.IsZero() {
+		idle = idleAt
+	}
 	if data == nil {
 		data = []byte{} // the column is NOT NULL; nil and empty read back alike
 	}
@@ -50,11 +66,11 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 	)
 	switch {
 	case expectedVersion == 0:
-		sql = `INSERT INTO chatflow.sessions (id, data, version) VALUES ($1, $2, 1) ON CONFLICT (id) DO NOTHING`
-		args = []any{conversationID, data}
+		sql = `INSERT INTO chatflow.sessions (id, data, version, idle_at) VALUES ($1, $2, 1, $3) ON CONFLICT (id) DO NOTHING`
+		args = []any{conversationID, data, idle}
 	case expectedVersion > 0:
-		sql = `UPDATE chatflow.sessions SET data = $2, version = version + 1, updated_at = now() WHERE id = $1 AND version = $3`
-		args = []any{conversationID, data, expectedVersion}
+		sql = `UPDATE chatflow.sessions SET data = $2, version = version + 1, updated_at = now(), idle_at = $4 WHERE id = $1 AND version = $3`
+		args = []any{conversationID, data, expectedVersion, idle}
 	}
 	if sql != "" {
 		tag, err := s.db.pool.Exec(ctx, sql, args...)
@@ -75,4 +91,29 @@ func (s *Sessions) Delete(ctx context.Context, conversationID string) error {
 		return fmt.Errorf("postgres: deleting session %q: %w", conversationID, err)
 	}
 	return nil
+}
+
+// Idle returns the IDs of at most limit conversations whose idle time is
+// set and before before, earliest first.
+func (s *Sessions) Idle(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT id FROM chatflow.sessions WHERE idle_at < $1 ORDER BY idle_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: finding idle sessions: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("postgres: finding idle sessions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: finding idle sessions: %w", err)
+	}
+	return ids, nil
 }

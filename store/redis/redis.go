@@ -23,7 +23,8 @@
 // A session is a hash at <prefix>session:{<conversation ID>} with fields d
 // (the data) and v (the version); a lock is a string at
 // <prefix>lock:{<conversation ID>} holding the holder's token. The braces
-// make a conversation's keys one Redis Cluster hash slot.
+// make a conversation's keys one Redis Cluster hash slot. The sorted set
+// <prefix>idle indexes the sessions by their idle time (see Sessions).
 //
 // # The lock
 //
@@ -116,6 +117,7 @@ func (db *DB) Client() goredis.UniversalClient { return db.client }
 
 func (db *DB) sessionKey(id string) string { return db.prefix + "session:{" + id + "}" }
 func (db *DB) lockKey(id string) string    { return db.prefix + "lock:{" + id + "}" }
+func (db *DB) idleKey() string             { return db.prefix + "idle" }
 
 // isNil reports whether err is go-redis's "no such key".
 func isNil(err error) bool { return errors.Is(err, goredis.Nil) }

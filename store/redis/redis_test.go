@@ -33,6 +33,10 @@ func TestSessions(t *testing.T) {
 	storetest.TestSessions(t, func(t *testing.T) store.Sessions { return open(t, redis.Config{}).Sessions() })
 }
 
+func TestIdleSessions(t *testing.T) {
+	storetest.TestIdleSessions(t, func(t *testing.T) store.IdleSessions { return open(t, redis.Config{}).Sessions() })
+}
+
 func TestLocker(t *testing.T) {
 	storetest.TestLocker(t, func(t *testing.T) store.Locker { return open(t, redis.Config{}).Locker() })
 }

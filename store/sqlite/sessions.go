@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/chatflow/chatflow/store"
 )
@@ -12,13 +13,17 @@ import (
 // Sessions is the session store, table sessions. Save is one statement
 // on the writing connection, so the version check and the write are one
 // step. Versions start at 1, and again at 1 after Delete (see
-// store.Sessions.Delete).
+// store.Sessions.Delete). It implements store.IdleSessions with the column
+// idle_at (Unix milliseconds) and a partial index on it (migration 2).
 //
 // Get one from DB.Sessions; the zero value is not usable. Sessions is safe
 // for concurrent use.
 type Sessions struct{ db *DB }
 
-var _ store.Sessions = (*Sessions)(nil)
+var (
+	_ store.Sessions     = (*Sessions)(nil)
+	_ store.IdleSessions = (*Sessions)(nil)
+)
 
 // Sessions returns the session store.
 func (db *DB) Sessions() *Sessions { return &Sessions{db} }
@@ -41,6 +46,16 @@ func (s *Sessions) Load(ctx context.Context, conversationID string) (store.Sessi
 // session stored) and returns the new version; otherwise it stores nothing
 // and returns an error matching store.ErrConflict.
 func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error) {
+	return s.SaveIdle(ctx, conversationID, data, expectedVersion, time.Time{})
+}
+
+// SaveIdle is Save that also records from when the session counts as idle
+// (the zero time: never), for Idle.
+func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
+	var idle any // NULL for the zero time
+	if !idleAt.IsZero() {
+		idle = idleAt.UnixMilli()
+	}
 	if data == nil {
 		data = []byte{}
 	}
@@ -48,10 +63,10 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 	var err error
 	switch {
 	case expectedVersion == 0:
-		res, err = s.db.w.ExecContext(ctx, "INSERT INTO sessions (id, data, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING", conversationID, data)
+		res, err = s.db.w.ExecContext(ctx, "INSERT INTO sessions (id, data, version, idle_at) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING", conversationID, data, idle)
 	case expectedVersion > 0:
-		res, err = s.db.w.ExecContext(ctx, "UPDATE sessions SET data = ?, version = version + 1 WHERE id = ? AND version = ?",
-			data, conversationID, expectedVersion)
+		res, err = s.db.w.ExecContext(ctx, "UPDATE sessions SET data = ?, version = version + 1, idle_at = ? WHERE id = ? AND version = ?",
+			data, idle, conversationID, expectedVersion)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: saving session %q: %w", conversationID, err)
@@ -71,4 +86,29 @@ func (s *Sessions) Delete(ctx context.Context, conversationID string) error {
 		return fmt.Errorf("sqlite: deleting session %q: %w", conversationID, err)
 	}
 	return nil
+}
+
+// Idle returns the IDs of at most limit conversations whose idle time is
+// set and before before, earliest first.
+func (s *Sessions) Idle(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	rows, err := s.db.r.QueryContext(ctx, "SELECT id FROM sessions WHERE idle_at < ? ORDER BY idle_at LIMIT ?", before.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: finding idle sessions: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: finding idle sessions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: finding idle sessions: %w", err)
+	}
+	return ids, nil
 }

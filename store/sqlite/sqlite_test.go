@@ -41,6 +41,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Sessions", func(t *testing.T) {
 		storetest.TestSessions(t, func(t *testing.T) store.Sessions { return open(t).Sessions() })
 	})
+	t.Run("IdleSessions", func(t *testing.T) {
+		storetest.TestIdleSessions(t, func(t *testing.T) store.IdleSessions { return open(t).Sessions() })
+	})
 	t.Run("Locker", func(t *testing.T) {
 		storetest.TestLocker(t, func(t *testing.T) store.Locker { return open(t).Locker() })
 	})
