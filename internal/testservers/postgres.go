@@ -191,12 +191,31 @@ func (p *Postgres) kill() {
 
 // Restart stops the server, which ends every connection with an error, and
 // starts it again on the same port with the same data. It fails for a
-// server given by CHATFLOW_POSTGRES_URL.
+// server given by the environment.
 func (p *Postgres) Restart() error {
+	if err := p.Down(); err != nil {
+		return err
+	}
+	return p.Up()
+}
+
+// Down stops the server, keeping its data, so that tests can see what a
+// client does while the server is away; Up starts it again. It fails for a
+// server given by the environment.
+func (p *Postgres) Down() error {
 	if p.external {
-		return errors.New("testservers: cannot restart a server given by " + PostgresURLEnv)
+		return errors.New("testservers: cannot stop a server given by " + PostgresURLEnv)
 	}
 	p.kill()
+	return nil
+}
+
+// Up starts a server that Down stopped, on the same port with the same
+// data.
+func (p *Postgres) Up() error {
+	if p.external {
+		return errors.New("testservers: cannot start a server given by " + PostgresURLEnv)
+	}
 	return p.start()
 }
 

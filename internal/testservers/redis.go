@@ -143,14 +143,33 @@ func (r *Redis) kill() {
 	r.cmd = nil
 }
 
-// Restart stops the server, which drops every connection, and starts it
-// again on the same port with the same data. It fails for a server given
-// by CHATFLOW_REDIS_URL.
+// Restart stops the server, which ends every connection with an error, and
+// starts it again on the same port with the same data. It fails for a
+// server given by the environment.
 func (r *Redis) Restart() error {
+	if err := r.Down(); err != nil {
+		return err
+	}
+	return r.Up()
+}
+
+// Down stops the server, keeping its data, so that tests can see what a
+// client does while the server is away; Up starts it again. It fails for a
+// server given by the environment.
+func (r *Redis) Down() error {
 	if r.external {
-		return errors.New("testservers: cannot restart a server given by " + RedisURLEnv)
+		return errors.New("testservers: cannot stop a server given by " + RedisURLEnv)
 	}
 	r.kill()
+	return nil
+}
+
+// Up starts a server that Down stopped, on the same port with the same
+// data.
+func (r *Redis) Up() error {
+	if r.external {
+		return errors.New("testservers: cannot start a server given by " + RedisURLEnv)
+	}
 	return r.start()
 }
 

@@ -80,11 +80,12 @@ func Required() bool { return os.Getenv(RequireEnv) == "1" }
 // server that cannot be started makes its tests skip, or, under
 // CHATFLOW_REQUIRE_SERVERS=1, fails the run at once.
 func Main(m *testing.M, servers ...Server) {
-	code := run(m, servers)
-	os.Exit(code)
+	os.Exit(Run(m, servers...))
 }
 
-func run(m *testing.M, servers []Server) int {
+// Run is Main without the exit: it returns the tests' exit code, for a
+// TestMain that has more to do before it exits.
+func Run(m *testing.M, servers ...Server) int {
 	for _, s := range servers {
 		switch s {
 		case NeedPostgres:
