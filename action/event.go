@@ -14,6 +14,12 @@ type Event struct {
 	Type EventType `json:"type"`
 	// Time is the turn's time.
 	Time time.Time `json:"time"`
+	// FlowID and FlowVersion are the chatflow version the event belongs
+	// to; the engine fills them in on every event of a reply, so a host
+	// can aggregate events without the reply (see package
+	// engine/analytics). Actions leave them empty.
+	FlowID      string `json:"flowId,omitempty"`
+	FlowVersion int    `json:"flowVersion,omitempty"`
 	// Action is the action name concerned, if any.
 	Action string `json:"action,omitempty"`
 	// ActionType is that action's type, if any.

@@ -162,7 +162,7 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 
 // saveSession saves s with the version fence and returns the new version.
 func (e *Engine) saveSession(ctx context.Context, s *Session, expected int64) (int64, error) {
-	v, err := e.sessions.Save(ctx, s.ConversationID, encodeSession(make([]byte, 0, 512), s), expected)
+	v, err := e.putSession(ctx, s, encodeSession(make([]byte, 0, 512), s), expected)
 	if err != nil {
 		return 0, fmt.Errorf("engine: saving session %s: %w", s.ConversationID, err)
 	}

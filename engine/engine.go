@@ -97,6 +97,7 @@ type Engine struct {
 
 	pubMu sync.Mutex // serializes Publish; readers use flows without locking
 	flows atomic.Pointer[flowSet]
+	life  lifecycle // idle sessions and switched-off chatflows (sweep.go, disable.go)
 }
 
 type flowKey struct {
@@ -166,6 +167,7 @@ func New(cfg Config) (*Engine, error) {
 		e.types[t.Name] = t
 	}
 	e.flows.Store(&flowSet{versions: map[flowKey]*Flow{}, latest: map[string]*Flow{}})
+	e.life.init(st)
 	return e, nil
 }
 
@@ -315,6 +317,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.disabledFlow(f.def.ID) {
+		return startDisabled(req.ConversationID), nil
+	}
 	now := e.now(req.Time)
 	unlock, err := e.locker.Lock(ctx, req.ConversationID)
 	if err != nil {
@@ -419,6 +424,9 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	if in.MessageID != "" && s.seen(in.MessageID) {
 		return duplicateReply(s, in.MessageID), nil
 	}
+	if e.disabledFlow(s.FlowID) {
+		return e.closeDisabled(ctx, s, rec.Version, now)
+	}
 	f, timedOut, err := e.sessionFlow(s, now)
 	if err != nil {
 		return nil, err
@@ -440,6 +448,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	t.input = value
 	t.guard(func() {
 		if timedOut {
+			t.abandonTimedOut()
 			latest, err := e.Flow(s.FlowID, 0)
 			if err != nil {
 				t.fail(err)
@@ -459,6 +468,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 			t.record(consent.Record{Kind: consent.DataProcessing, Basis: consent.LegitimateInterest, Text: f.consent.ProcessingText, Choice: consent.Granted})
 		}
 		t.in = action.Input{Text: in.Text, QuickReply: in.QuickReply, Signal: in.Signal, MessageID: in.MessageID, Time: now}
+		t.engage()
 		t.handle(t.in)
 	})
 	return e.commit(ctx, t, rec.Version)
@@ -479,7 +489,7 @@ func (e *Engine) sessionFlow(s *Session, now time.Time) (*Flow, bool, error) {
 		}
 		return latest, true, nil
 	}
-	timedOut := !s.Status.Over() && now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout)
+	timedOut := !s.Status.Over() && (s.Status == StatusAbandoned || now.Sub(s.LastInteractionAt) > time.Duration(f.def.Options.SessionTimeout))
 	return f, timedOut, nil
 }
 
@@ -570,6 +580,7 @@ func (e *Engine) available(t *turn) bool {
 
 func (t *turn) finishReply() *Reply {
 	r := &t.reply
+	t.stampEvents(r)
 	r.Outcome = OutcomeProcessed
 	r.Status = t.sess.Status
 	if t.sess.Status == StatusActive {

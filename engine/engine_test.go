@@ -271,6 +271,15 @@ func (f *flakySessions) Save(ctx context.Context, id string, data []byte, v int6
 	return f.Sessions.Save(ctx, id, data, v)
 }
 
+// SaveIdle fails like Save: the engine saves through it, since the embedded
+// store implements store.IdleSessions.
+func (f *flakySessions) SaveIdle(ctx context.Context, id string, data []byte, v int64, idleAt time.Time) (int64, error) {
+	if f.fail.Load() {
+		return 0, errors.New("disk on fire")
+	}
+	return f.Sessions.SaveIdle(ctx, id, data, v, idleAt)
+}
+
 // flakyContacts fails UpdateContact/CreateContact when told to.
 type flakyContacts struct {
 	*memory.Contacts

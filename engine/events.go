@@ -30,4 +30,21 @@ const (
 	// library (Value is its ID); the conversation goes on with an unknown
 	// visitor.
 	EventContactMissing action.EventType = "contact_missing"
+	// EventConversationEngaged: the visitor's first message of a session
+	// was processed (the bot runs no action before it), so the session
+	// counts as engaged.
+	EventConversationEngaged action.EventType = "conversation_engaged"
+	// EventConversationAbandoned: an engaged session ended unfinished
+	// because the visitor was silent past the session timeout, found by
+	// Engine.Sweep or when the visitor wrote again. Action is the action
+	// that waited for the visitor (where they dropped off).
+	EventConversationAbandoned action.EventType = "conversation_abandoned"
+	// EventConversationClosed: the bot part ended because its chatflow was
+	// switched off (Engine.Disable); Reason is "flow_disabled".
+	EventConversationClosed action.EventType = "conversation_closed"
+	// EventSurveyAnswered: the visitor answered the customer-satisfaction
+	// survey (Engine.Feedback). Value is the rating; Reason is "comment"
+	// when they left a comment too (the comment itself is kept with the
+	// session, not in the event).
+	EventSurveyAnswered action.EventType = "survey_answered"
 )

@@ -94,6 +94,15 @@ func (f faultySessions) Save(ctx context.Context, id string, data []byte, v int6
 	return f.Sessions.Save(ctx, id, data, v)
 }
 
+// SaveIdle fails like Save: the engine saves through it, since the embedded
+// store implements store.IdleSessions.
+func (f faultySessions) SaveIdle(ctx context.Context, id string, data []byte, v int64, idleAt time.Time) (int64, error) {
+	if err := f.p.call("Sessions.Save"); err != nil {
+		return 0, err
+	}
+	return f.Sessions.SaveIdle(ctx, id, data, v, idleAt)
+}
+
 type faultyConsent struct {
 	*memory.ConsentRecords
 	p *faultPlan

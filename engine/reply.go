@@ -48,6 +48,17 @@ const (
 	// visitor has not (or no longer) agreed to the processing of their
 	// data; Reply.Consent holds the text to show.
 	OutcomeConsentRequired Outcome = "consent_required"
+	// OutcomeAbandoned: Engine.Sweep ended the conversation because the
+	// visitor left it unfinished past the session timeout (Status is
+	// StatusAbandoned). A message the visitor sends later starts a new
+	// session with the welcome message.
+	OutcomeAbandoned Outcome = "abandoned"
+	// OutcomeFlowDisabled: the conversation's chatflow is switched off
+	// (Engine.Disable). The bot said nothing; the session, if there was
+	// one, has ended with StatusEnded and an EventConversationClosed, and
+	// the host routes the message to its inbox. Start answers it without
+	// creating a session.
+	OutcomeFlowDisabled Outcome = "flow_disabled"
 )
 
 // Texts returns the text of each message, a convenience for tests and

@@ -19,6 +19,11 @@ import (
 // clock, every adapter agrees with the engine's injected one, and a store
 // can index the value.
 //
+// A wrapper that embeds a store implementing IdleSessions and overrides
+// Save (to add faults, metrics or logs) must override SaveIdle too, or the
+// engine saves past it; embedding the Sessions interface instead hides
+// SaveIdle and Idle, and the engine then cannot sweep.
+//
 // The index may lag behind the sessions, but only one way: Idle may return
 // a conversation whose session is no longer idle, or that the store
 // expired on its own (a caller re-checks the session under the

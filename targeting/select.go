@@ -36,6 +36,9 @@ type Candidate struct {
 	ID string
 	// Rules are the chatflow's compiled targeting.
 	Rules *Rules
+	// Disabled marks a chatflow that is switched off: Select never
+	// chooses it (engine.Engine.Candidates sets it).
+	Disabled bool
 }
 
 // AvailabilityFunc reports whether the team of a chatflow is available now.
@@ -122,9 +125,14 @@ const (
 	// Outranked: the candidate matches, but a higher-priority one was
 	// chosen.
 	Outranked
+	// Disabled: the chatflow is switched off (Candidate.Disabled).
+	Disabled
+	// ExcludedVisitor: a visitor exclusion group matches the visitor
+	// (VisitorRules.ExclusionGroups).
+	ExcludedVisitor
 )
 
-var outcomeNames = [...]string{"", "not_on_page", "excluded", "wrong_audience", "no_filter_group", "outranked"}
+var outcomeNames = [...]string{"", "not_on_page", "excluded", "wrong_audience", "no_filter_group", "outranked", "disabled", "excluded_visitor"}
 
 // String returns the outcome's name, such as "excluded".
 func (o Outcome) String() string {
@@ -176,6 +184,12 @@ func Select(ctx context.Context, cands []Candidate, req Request) (Decision, erro
 	var outranked string // the reason shared by every candidate outranked by Chosen
 	for i := range cands {
 		c := &cands[i]
+		if c.Disabled {
+			if req.Explain {
+				d.Explanations = append(d.Explanations, Explanation{ID: c.ID, Index: i, Outcome: Disabled, Reason: "the chatflow is switched off"})
+			}
+			continue
+		}
 		if req.Explain {
 			e, ok, err := c.Rules.explain(ctx, &p, &vs)
 			if err != nil {
