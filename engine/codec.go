@@ -15,7 +15,17 @@ import (
 // cheaper to encode and decode than JSON, on every turn, and smaller. The
 // first byte is the layout version; sessions stored as JSON (first byte
 // '{') are still read.
-const binaryFormat = 3
+//
+// Layout 4 stores every time exactly, as Unix seconds and nanoseconds, so
+// that any time.Time round-trips (in UTC, without its monotonic reading).
+// Layouts 2 and 3 stored Unix nanoseconds, which cannot hold a time before
+// 1678 or after 2262: such times came back as other times. They are still
+// read.
+const binaryFormat = 4
+
+// binaryFormatV3 is the layout before times were stored exactly; it is
+// still read.
+const binaryFormatV3 = 3
 
 // binaryFormatV2 is the layout before the turn count, own properties,
 // outbox and last reply were added; it is still read.
@@ -69,10 +79,11 @@ func decodeSession(data []byte, s *Session) error {
 	if data[0] == '{' {
 		return json.Unmarshal(data, s)
 	}
-	if data[0] != binaryFormat && data[0] != binaryFormatV2 {
-		return fmt.Errorf("%w: unknown layout version %d", errCorrupt, data[0])
+	version := data[0]
+	if version != binaryFormat && version != binaryFormatV3 && version != binaryFormatV2 {
+		return fmt.Errorf("%w: unknown layout version %d", errCorrupt, version)
 	}
-	r := reader{b: data[1:]}
+	r := reader{b: data[1:], nanoTimes: version < binaryFormat}
 	s.Format = binaryFormat
 	s.ConversationID = r.string()
 	s.FlowID = r.string()
@@ -94,7 +105,7 @@ func decodeSession(data []byte, s *Session) error {
 	s.StartedAt = r.time()
 	s.LastInteractionAt = r.time()
 	s.MessageIDs = r.bytes()
-	if data[0] == binaryFormat {
+	if version >= binaryFormatV3 {
 		s.Seq = r.uvarint()
 		s.Own = store.Properties(r.strmap())
 		s.Outbox = r.bytes()
@@ -132,18 +143,21 @@ func appendMap(w []byte, m map[string]string) []byte {
 	return w
 }
 
-// appendTime writes Unix nanoseconds plus one (0 is the zero time).
+// appendTime writes Unix seconds and nanoseconds (0 to 999,999,999). The
+// zero time needs no special case: it is the second -62135596800, and
+// every time, however far from now, is written exactly.
 func appendTime(w []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return binary.AppendVarint(w, 0)
-	}
-	return binary.AppendVarint(w, t.UnixNano()+1)
+	w = binary.AppendVarint(w, t.Unix())
+	return binary.AppendUvarint(w, uint64(t.Nanosecond()))
 }
 
 // reader decodes; after the first error every read returns a zero value.
 type reader struct {
 	b   []byte
 	err error
+	// nanoTimes is set for layouts 2 and 3, which stored times as Unix
+	// nanoseconds plus one (0 for the zero time).
+	nanoTimes bool
 }
 
 func (r *reader) fail(what string) {
@@ -224,8 +238,19 @@ func (r *reader) time() time.Time {
 		return time.Time{}
 	}
 	r.b = r.b[n:]
-	if v == 0 {
+	if r.nanoTimes {
+		if v == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, v-1).UTC()
+	}
+	ns := r.uvarint()
+	if r.err != nil {
 		return time.Time{}
 	}
-	return time.Unix(0, v-1).UTC()
+	if ns >= uint64(time.Second) {
+		r.err = fmt.Errorf("%w: bad time: %d nanoseconds", errCorrupt, ns)
+		return time.Time{}
+	}
+	return time.Unix(v, int64(ns)).UTC()
 }
