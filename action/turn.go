@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
@@ -134,6 +135,11 @@ type Provision interface {
 	// Property returns the schema's definition of a contact or company
 	// property (a string property when the schema does not name it).
 	Property(obj Object, name string) condition.PropertyDef
+	// Text returns a built-in text in the flow's language: the flow's own
+	// "texts", then the host's catalogue, then package catalog's, each
+	// tried for the flow's language tag, its base language and English
+	// (see catalog.Resolve). It is "" for a key no catalogue has.
+	Text(key catalog.Key) string
 
 	// Template compiles a {{ … }} template found at path (relative to the
 	// settings, e.g. "value"). Messages fields need no call: the loader

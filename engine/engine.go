@@ -31,6 +31,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/internal/keylock"
@@ -75,6 +76,10 @@ type Config struct {
 	// Env compiles conditions and templates, with the host's functions;
 	// nil means an environment built from a zero condition.EnvConfig.
 	Env *condition.Env
+	// Texts override and add to the built-in texts (package
+	// action/catalog) by language; a flow's own "texts" override these.
+	// The engine keeps a copy.
+	Texts catalog.Catalog
 }
 
 // Engine runs conversations. It is safe for concurrent use by many
@@ -94,6 +99,7 @@ type Engine struct {
 	clock       func() time.Time
 	phoneRegion string
 	availableFn func(ctx context.Context, flowID string, now time.Time) (bool, error)
+	texts       catalog.Catalog
 
 	pubMu sync.Mutex // serializes Publish; readers use flows without locking
 	flows atomic.Pointer[flowSet]
@@ -131,7 +137,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		contacts: st.Contacts, companies: st.Companies, sessions: st.Sessions, consent: st.Consent,
 		locker: st.Locker, stores: st, ports: cfg.Ports, schema: cfg.Schema, env: cfg.Env, clock: cfg.Clock,
-		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available,
+		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available, texts: copyTexts(cfg.Texts),
 	}
 	if e.locker == nil {
 		e.locker = new(keylock.Locker)

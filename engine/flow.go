@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/targeting"
@@ -54,6 +55,9 @@ type Definition struct {
 	Options Options `json:"options,omitzero"`
 	// Actions are the bot's steps, in order.
 	Actions []ActionDef `json:"actions"`
+	// Texts override built-in texts for this flow, by key, in the flow's
+	// language (see package action/catalog and Config.Texts).
+	Texts map[catalog.Key]string `json:"texts,omitempty"`
 	// Targeting, Display and Consent are the flow's targeting rules, display
 	// settings and consent policy, each read by its own package.
 	Targeting json.RawMessage `json:"targeting,omitempty"`
@@ -77,7 +81,9 @@ type Options struct {
 	// SessionTimeout resets an unfinished session after the visitor has been
 	// silent this long; default 30m.
 	SessionTimeout Duration `json:"sessionTimeout,omitempty"`
-	// GeneralErrorMessage is shown when an action fails without a failure path.
+	// GeneralErrorMessage is shown when an action fails without a failure
+	// path; default the catalogue's general error in the flow's language
+	// (DefaultGeneralErrorMessage in English).
 	GeneralErrorMessage string `json:"generalErrorMessage,omitempty"`
 	// MaxActionsPerTurn stops a turn that runs more actions; default 100.
 	MaxActionsPerTurn int `json:"maxActionsPerTurn,omitempty"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/builtin"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/targeting"
@@ -48,6 +49,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	}
 	l.loadConsent()
 	l.loadTargeting()
+	l.checkTexts()
 	// Linking needs every action decoded; it runs even after other
 	// problems, so that a dangling reference is reported with them. Graph
 	// checks only make sense on a flow whose references all resolve.
@@ -80,6 +82,7 @@ func (l *loader) loadConsent() {
 		l.f.def.Consent = canon
 	}
 	l.f.consent = p.Effective()
+	l.localizeConsent(p)
 	if l.f.consent.Communication && l.e.stores.Subscriptions == nil {
 		l.fail("consent.communication", "", "consent to communicate needs a subscriptions store (Stores.Subscriptions), which the engine was not given", builtin.ErrMissingPort)
 	}
@@ -144,7 +147,7 @@ func (l *loader) checkHeader() {
 		l.fail("options.maxAnswerLength", "", fmt.Sprintf("must be between 1 and %d characters, got %d", MaxAnswerLengthLimit, o.MaxAnswerLength), nil)
 	}
 	if o.GeneralErrorMessage == "" {
-		o.GeneralErrorMessage = DefaultGeneralErrorMessage
+		o.GeneralErrorMessage = l.text(catalog.GeneralError)
 	}
 	if o.PhoneRegion != "" && (len(o.PhoneRegion) != 2 || strings.ToUpper(o.PhoneRegion) != o.PhoneRegion) {
 		l.fail("options.phoneRegion", "", fmt.Sprintf("%q is not a two-letter upper-case region code", o.PhoneRegion), nil)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/internal/validate"
 )
@@ -46,17 +47,47 @@ type AskQuestion struct {
 	Property string `json:"property,omitempty"`
 	// SkipIfKnown skips the question when the property already has a value.
 	SkipIfKnown bool `json:"skipIfKnown,omitempty"`
-	// ErrorMessage is shown when an answer is not acceptable.
+	// ErrorMessage is shown when an answer is not acceptable; without it
+	// the visitor sees a hint in the flow's language for the property's
+	// type ("That doesn't look like an email address …"; see package
+	// action/catalog).
 	ErrorMessage action.Messages `json:"errorMessage,omitempty"`
 	// MaxAttempts is how many unacceptable answers are allowed before the
 	// action fails; 0 means DefaultMaxAttempts.
 	MaxAttempts int `json:"maxAttempts,omitempty"`
 
-	def condition.PropertyDef // the property's definition in the schema
+	def  condition.PropertyDef // the property's definition in the schema
+	hint action.Messages       // said for a rejected answer without ErrorMessage
 }
 
-// defaultErrorMessage is shown when the flow sets no error message.
-var defaultErrorMessage = action.Messages{{Text: "Sorry, I didn't understand that. Could you try again?"}}
+// hintKey returns the catalogue text said for a rejected answer when the
+// settings give no error message: a hint for the property's type, "choose
+// one of the options" when only quick replies are accepted, else "I didn't
+// understand that".
+func hintKey(def condition.PropertyDef, property string, quickRepliesOnly bool) catalog.Key {
+	if property != "" {
+		switch def.Type {
+		case condition.EmailProperty:
+			return catalog.InvalidEmail
+		case condition.PhoneProperty:
+			return catalog.InvalidPhone
+		case condition.URLProperty:
+			return catalog.InvalidURL
+		case condition.DateProperty:
+			return catalog.InvalidDate
+		case condition.NumberProperty:
+			return catalog.InvalidNumber
+		case condition.BoolProperty:
+			return catalog.InvalidYesNo
+		case condition.EnumerationProperty:
+			return catalog.InvalidChoice
+		}
+	}
+	if quickRepliesOnly {
+		return catalog.InvalidChoice
+	}
+	return catalog.AnswerNotUnderstood
+}
 
 // Provision checks the settings, declares the quick replies' next actions
 // and looks the property's type up in the schema. A question waits for the
@@ -92,6 +123,7 @@ func (a *AskQuestion) Provision(p action.Provision) error {
 	if a.Property != "" {
 		a.def = p.Property(action.ContactObject, a.Property)
 	}
+	a.hint = action.Messages{{Text: p.Text(hintKey(a.def, a.Property, a.DisableFreeText))}}
 	if !a.SkipIfKnown {
 		p.Waits()
 	}
@@ -194,7 +226,7 @@ func (a *AskQuestion) reject(t action.Turn, in action.Input, reason string) acti
 	if len(a.ErrorMessage) > 0 {
 		t.Say(a.ErrorMessage)
 	} else {
-		t.Say(defaultErrorMessage)
+		t.Say(a.hint)
 	}
 	t.Prompt(a.QuickReplies, !a.DisableFreeText)
 	return action.Result{Status: action.Wait}

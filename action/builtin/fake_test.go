@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
@@ -268,6 +269,8 @@ func (p *fakeProvision) ActionNames() []string {
 	return p.actions
 }
 func (p *fakeProvision) Language() string { return p.lang }
+
+func (p *fakeProvision) Text(k catalog.Key) string { return catalog.Text(p.lang, k) }
 
 func (p *fakeProvision) Property(obj action.Object, name string) condition.PropertyDef {
 	return p.props[string(obj)+"."+name]

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -77,7 +78,8 @@ type KnowledgeBase struct {
 	// ResultsMessage is said before the articles, if set.
 	ResultsMessage action.Messages `json:"resultsMessage,omitempty"`
 	// NoResultsMessage is said when a search finds nothing (search mode;
-	// default "Sorry, I couldn't find any articles about that."), or when
+	// default the catalogue's "no results" text in the flow's language,
+	// "Sorry, I couldn't find any articles about that."), or when
 	// the article is restricted and the visitor is not identified
 	// (specific-article mode; default nothing).
 	NoResultsMessage action.Messages `json:"noResultsMessage,omitempty"`
@@ -85,12 +87,9 @@ type KnowledgeBase struct {
 	// means DefaultArticleLimit. Search mode only.
 	Limit int `json:"limit,omitempty"`
 
-	svc *services
+	svc       *services
+	noResults action.Messages // the catalogue's text, when NoResultsMessage is not set
 }
-
-// defaultNoResultsMessage is said when a search finds nothing and the flow
-// sets no message.
-var defaultNoResultsMessage = action.Messages{{Text: "Sorry, I couldn't find any articles about that."}}
 
 // Provision checks that exactly one mode is selected. In search mode the
 // action always waits for the visitor's question.
@@ -113,6 +112,7 @@ func (a *KnowledgeBase) Provision(p action.Provision) error {
 	if a.search() {
 		p.Waits()
 	}
+	a.noResults = action.Messages{{Text: p.Text(catalog.NoResults)}}
 	return nil
 }
 
@@ -174,7 +174,7 @@ func (a *KnowledgeBase) Answer(ctx context.Context, t action.Turn, in action.Inp
 		if len(a.NoResultsMessage) > 0 {
 			t.Say(a.NoResultsMessage)
 		} else {
-			t.Say(defaultNoResultsMessage)
+			t.Say(a.noResults)
 		}
 		return action.Result{Status: action.Done}, nil
 	}

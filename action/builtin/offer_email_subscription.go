@@ -1,12 +1,14 @@
 package builtin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/internal/validate"
 	"github.com/chatflow/chatflow/store"
@@ -34,9 +36,11 @@ type OfferEmailSubscription struct {
 	SubscriptionTypes []string `json:"subscriptionTypes"`
 	// ShowPrivacyText adds the legitimate-interest privacy text.
 	ShowPrivacyText bool `json:"showPrivacyText,omitempty"`
-	// PrivacyText replaces DefaultPrivacyText.
+	// PrivacyText replaces the catalogue's privacy text in the flow's
+	// language (DefaultPrivacyText in English).
 	PrivacyText string `json:"privacyText,omitempty"`
-	// YesLabel and NoLabel label the two quick replies; default "Yes"/"No".
+	// YesLabel and NoLabel label the two quick replies; default the
+	// catalogue's yes and no in the flow's language ("Yes"/"No", "Ja"/"Nee" …).
 	YesLabel string `json:"yesLabel,omitempty"`
 	NoLabel  string `json:"noLabel,omitempty"`
 	// SubscribedMessage and NotSubscribedMessage answer the choice.
@@ -44,9 +48,12 @@ type OfferEmailSubscription struct {
 	NotSubscribedMessage action.Messages `json:"notSubscribedMessage,omitempty"`
 
 	svc *services
+	// The catalogue's texts in the flow's language, for settings left empty.
+	yes, no, privacy string
 }
 
-// DefaultPrivacyText is the legitimate-interest privacy text.
+// DefaultPrivacyText is the legitimate-interest privacy text in English;
+// other languages read the catalogue's (catalog.SubscriptionPrivacy).
 const DefaultPrivacyText = "You can unsubscribe from these communications at any time. See our privacy policy for how we protect and use your data."
 
 // Provision checks the settings.
@@ -62,18 +69,13 @@ func (a *OfferEmailSubscription) Provision(p action.Provision) error {
 			return p.Errorf("subscriptionTypes["+strconv.Itoa(i)+"]", "empty subscription type")
 		}
 	}
+	a.yes, a.no = cmp.Or(a.YesLabel, p.Text(catalog.Yes)), cmp.Or(a.NoLabel, p.Text(catalog.No))
+	a.privacy = cmp.Or(a.PrivacyText, p.Text(catalog.SubscriptionPrivacy))
 	return require(p, a.svc.stores.Subscriptions != nil, "a subscriptions store (Stores.Subscriptions)")
 }
 
 func (a *OfferEmailSubscription) replies() []action.QuickReply {
-	yes, no := a.YesLabel, a.NoLabel
-	if yes == "" {
-		yes = "Yes"
-	}
-	if no == "" {
-		no = "No"
-	}
-	return []action.QuickReply{{Value: "yes", Label: yes}, {Value: "no", Label: no}}
+	return []action.QuickReply{{Value: "yes", Label: a.yes}, {Value: "no", Label: a.no}}
 }
 
 // open returns the subscription types still to ask about.
@@ -111,12 +113,7 @@ func (a *OfferEmailSubscription) Run(ctx context.Context, t action.Turn) (action
 	return action.Result{Status: action.Wait}, nil
 }
 
-func (a *OfferEmailSubscription) privacyText() string {
-	if a.PrivacyText != "" {
-		return a.PrivacyText
-	}
-	return DefaultPrivacyText
-}
+func (a *OfferEmailSubscription) privacyText() string { return a.privacy }
 
 // Answer records the decision. Recording a yes subscribes the contact: the
 // engine sets the subscription state with the consent record, once the
