@@ -23,10 +23,17 @@ var fuzzEnv = func() *condition.Env {
 	return env
 }()
 
-// checkCompileError checks what every compile error must be: an *Error of
-// one of the documented kinds, positioned inside its source.
-func checkCompileError(t *testing.T, text string, err error) {
+// compiled reports whether text compiled: err is nil. A failure must come
+// without a result (none is true) and be an *Error of one of the
+// documented kinds, positioned inside its source.
+func compiled(t *testing.T, text string, none bool, err error) bool {
 	t.Helper()
+	if err == nil {
+		return true
+	}
+	if !none {
+		t.Fatalf("%q: both a result and an error", text)
+	}
 	var cerr *condition.Error
 	if !errors.As(err, &cerr) {
 		t.Fatalf("%q: error %v (%T) is not a *condition.Error", text, err, err)
@@ -43,7 +50,7 @@ func checkCompileError(t *testing.T, text string, err error) {
 		t.Fatalf("%q: error without a message", text)
 	}
 	if cerr.Source == "" {
-		return // text too long: the error leaves it out
+		return false // text too long: the error leaves it out
 	}
 	if cerr.Source != text {
 		t.Fatalf("%q: error source is %q", text, cerr.Source)
@@ -55,6 +62,7 @@ func checkCompileError(t *testing.T, text string, err error) {
 	if n := utf8.RuneCountInString(lines[cerr.Line-1]); cerr.Column < 1 || cerr.Column > n+1 {
 		t.Fatalf("%q: error column %d in a line of %d characters", text, cerr.Column, n)
 	}
+	return false
 }
 
 // FuzzCompile checks that compiling any text as a condition never panics,
@@ -84,11 +92,7 @@ func FuzzCompile(f *testing.F) {
 	vars := fullVars()
 	f.Fuzz(func(t *testing.T, expr string) {
 		c, err := fuzzEnv.Compile(expr)
-		if err != nil {
-			if c != nil {
-				t.Fatalf("%q: both a condition and an error", expr)
-			}
-			checkCompileError(t, expr, err)
+		if !compiled(t, expr, c == nil, err) {
 			return
 		}
 		if c.Source() != expr {
@@ -134,11 +138,7 @@ line''' }}`,
 	vars := fullVars()
 	f.Fuzz(func(t *testing.T, text string) {
 		tmpl, err := fuzzEnv.CompileTemplate(text)
-		if err != nil {
-			if tmpl != nil {
-				t.Fatalf("%q: both a template and an error", text)
-			}
-			checkCompileError(t, text, err)
+		if !compiled(t, text, tmpl == nil, err) {
 			return
 		}
 		if tmpl.Source() != text {
