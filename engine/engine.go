@@ -80,6 +80,11 @@ type Config struct {
 	// action/catalog) by language; a flow's own "texts" override these.
 	// The engine keeps a copy.
 	Texts catalog.Catalog
+	// Channels are the host's channel rules, by channel name: they add to
+	// DefaultChannelRules and replace the default of a channel they name
+	// (a zero ChannelRule lifts its limits). A flow may serve a channel
+	// named here as well as the standard ones.
+	Channels map[string]ChannelRule
 }
 
 // Engine runs conversations. It is safe for concurrent use by many
@@ -100,6 +105,7 @@ type Engine struct {
 	phoneRegion string
 	availableFn func(ctx context.Context, flowID string, now time.Time) (bool, error)
 	texts       catalog.Catalog
+	channels    map[string]ChannelRule
 
 	pubMu sync.Mutex // serializes Publish; readers use flows without locking
 	flows atomic.Pointer[flowSet]
@@ -138,6 +144,7 @@ func New(cfg Config) (*Engine, error) {
 		contacts: st.Contacts, companies: st.Companies, sessions: st.Sessions, consent: st.Consent,
 		locker: st.Locker, stores: st, ports: cfg.Ports, schema: cfg.Schema, env: cfg.Env, clock: cfg.Clock,
 		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available, texts: copyTexts(cfg.Texts),
+		channels: channelRules(cfg.Channels),
 	}
 	if e.locker == nil {
 		e.locker = new(keylock.Locker)
@@ -326,6 +333,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 	if e.disabledFlow(f.def.ID) {
 		return startDisabled(req.ConversationID), nil
 	}
+	if err := checkChannel(f, req.Channel); err != nil {
+		return nil, err
+	}
 	now := e.now(req.Time)
 	unlock, err := e.locker.Lock(ctx, req.ConversationID)
 	if err != nil {
@@ -349,7 +359,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 		t.begin(f)
 		t.reply.Consent = f.consentPrompt(s.Identified)
 	})
-	reply, err := e.commit(ctx, t, 0)
+	reply, err := e.commitWithin(ctx, t, 0, now)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
 	}
@@ -450,6 +460,10 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 	if in.Signal != "" && (timedOut || !acceptsSignal(f, s, in.Signal)) {
 		return nil, fmt.Errorf("%w: no action of conversation %s waits for the signal %q", ErrInvalidInput, s.ConversationID, in.Signal)
 	}
+	last := lastVisitorMessage(s, in, now)
+	if r := e.outsideWindow(s, last); r != nil {
+		return r, nil
+	}
 	t := newTurn(ctx, e, f, s, now, in.MessageID)
 	t.input = value
 	t.guard(func() {
@@ -464,7 +478,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 			t.begin(latest)
 		}
 		s.remember(in.MessageID)
-		s.LastInteractionAt = now
+		s.LastInteractionAt = last // a signal is not the visitor writing
 		if f.consent.ProcessingEnabled && f.consent.Basis == consent.LegitimateInterest && (s.Consent == nil || s.Consent.Processing == "") {
 			// Chatting implies consent under legitimate interest; record it.
 			if s.Consent == nil {
@@ -477,7 +491,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		t.engage()
 		t.handle(t.in)
 	})
-	return e.commit(ctx, t, rec.Version)
+	return e.commitWithin(ctx, t, rec.Version, last)
 }
 
 // sessionFlow returns the flow version a session runs, and whether the

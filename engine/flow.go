@@ -55,6 +55,10 @@ type Definition struct {
 	Options Options `json:"options,omitzero"`
 	// Actions are the bot's steps, in order.
 	Actions []ActionDef `json:"actions"`
+	// Channels are the channels the flow serves (ChannelChat,
+	// ChannelMessenger …); empty means every channel. Starting it on
+	// another fails with ErrChannelNotServed.
+	Channels []string `json:"channels,omitempty"`
 	// Texts override built-in texts for this flow, by key, in the flow's
 	// language (see package action/catalog and Config.Texts).
 	Texts map[catalog.Key]string `json:"texts,omitempty"`

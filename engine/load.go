@@ -51,6 +51,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	l.loadTargeting()
 	l.checkTexts()
 	// Linking needs every action decoded; it runs even after other
+	l.checkChannels()
 	// problems, so that a dangling reference is reported with them. Graph
 	// checks only make sense on a flow whose references all resolve.
 	before := len(l.errs)
