@@ -601,6 +601,7 @@ func (e *Engine) available(t *turn) bool {
 func (t *turn) finishReply() *Reply {
 	r := &t.reply
 	t.stampEvents(r)
+	t.offerSurvey(r)
 	r.Outcome = OutcomeProcessed
 	r.Status = t.sess.Status
 	if t.sess.Status == StatusActive {

@@ -97,6 +97,9 @@ type Options struct {
 	// PhoneRegion is the default region of phone numbers (ISO 3166-1
 	// alpha-2); default the engine's.
 	PhoneRegion string `json:"phoneRegion,omitempty"`
+	// Survey is the customer-satisfaction survey asked when the bot part
+	// ends; nil means none.
+	Survey *Survey `json:"survey,omitempty"`
 }
 
 // ActionDef is one action as written in flow JSON.

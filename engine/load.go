@@ -49,6 +49,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	}
 	l.loadConsent()
 	l.loadTargeting()
+	l.loadSurvey()
 	l.checkTexts()
 	// Linking needs every action decoded; it runs even after other
 	l.checkChannels()
@@ -169,6 +170,8 @@ func (l *loader) decodeAction(i int) {
 		l.fail(path+".name", "", "missing action name", nil)
 	case ad.Name == welcomeName:
 		l.fail(path+".name", ad.Name, `the action name "welcome" is reserved`, nil)
+	case reservedName(ad.Name):
+		l.fail(path+".name", ad.Name, fmt.Sprintf("action names starting with %q are reserved", reservedPrefix), nil)
 	default:
 		if j, dup := f.index[ad.Name]; dup {
 			l.fail(path+".name", ad.Name, fmt.Sprintf("action name %q is already used by actions[%d]", ad.Name, j), ErrDuplicateAction)

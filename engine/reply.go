@@ -25,6 +25,10 @@ type Reply struct {
 	// Consent lists the consent texts the host shows (set by Start, and
 	// with OutcomeConsentRequired).
 	Consent *ConsentPrompt `json:"consent,omitempty"`
+	// Survey is the customer-satisfaction survey to show, set on the reply
+	// that ended the bot part when the flow asks one then (see Survey and
+	// Engine.Feedback).
+	Survey *SurveyPrompt `json:"survey,omitempty"`
 	// Outcome says what became of the input.
 	Outcome Outcome `json:"outcome"`
 }

@@ -79,6 +79,9 @@ type Harness struct {
 	// Update makes MatchGolden rewrite golden files instead of comparing
 	// with them.
 	Update bool
+	// OnReply, when set, is given every reply a conversation step gets,
+	// such as an analytics.Aggregator's AddReply.
+	OnReply func(*engine.Reply)
 }
 
 // New loads and publishes flowJSON on a fresh engine with memory stores.
@@ -224,6 +227,9 @@ func (c *Conversation) record(r *engine.Reply, err error) {
 	}
 	if r == nil {
 		return
+	}
+	if c.h.OnReply != nil {
+		c.h.OnReply(r)
 	}
 	for _, m := range r.Messages {
 		line := "bot: " + m.Text
