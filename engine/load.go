@@ -51,8 +51,8 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	l.loadTargeting()
 	l.loadSurvey()
 	l.checkTexts()
-	// Linking needs every action decoded; it runs even after other
 	l.checkChannels()
+	// Linking needs every action decoded; it runs even after other
 	// problems, so that a dangling reference is reported with them. Graph
 	// checks only make sense on a flow whose references all resolve.
 	before := len(l.errs)
