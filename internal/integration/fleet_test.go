@@ -11,9 +11,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +28,9 @@ const (
 	fleetPostgresEnv = "CHATFLOW_FLEET_POSTGRES"
 	fleetRedisEnv    = "CHATFLOW_FLEET_REDIS"
 	fleetPrefixEnv   = "CHATFLOW_FLEET_PREFIX"
+	// fleetDieEnv makes a worker kill itself in the middle of its Nth turn:
+	// after the ticket is created, before anything is saved.
+	fleetDieEnv = "CHATFLOW_FLEET_DIE_AT"
 )
 
 // fleetMsg is a message the dispatcher hands a worker, and the worker's
@@ -41,9 +46,10 @@ type fleetMsg struct {
 // Several processes — this test binary run again as workers — serve the
 // turns of the same conversations, sharing PostgreSQL (and then PostgreSQL
 // with sessions and locks on Redis). Each message goes to a random worker,
-// a third of them to a second worker at the same time (a redelivery), and
-// one worker is killed mid-run, its unanswered messages handed to the
-// others. Afterwards every conversation must show each message's effects
+// a third of them to a second worker at the same time (a redelivery). One
+// worker kills itself in the middle of a turn (its ticket created, nothing
+// saved) and another is killed from outside at a random moment; their
+// unanswered messages are handed to the others. Afterwards every conversation must show each message's effects
 // exactly once: its property, its counter increment, its ticket.
 func TestFleet(t *testing.T) {
 	if testing.Short() {
@@ -54,7 +60,7 @@ func TestFleet(t *testing.T) {
 }
 
 func runFleet(t *testing.T, withRedis bool) {
-	const conversations, messages, workers = 12, 10, 3
+	const conversations, messages, workers = 12, 10, 4
 	url := freshPostgres(t)
 	db := openPostgres(t, url)
 	env := []string{workerEnv + "=1", fleetPostgresEnv + "=" + url}
@@ -70,7 +76,7 @@ func runFleet(t *testing.T, withRedis bool) {
 		contactIDs[i] = startConversation(t, e, stores.Contacts, fmt.Sprint("conv-", i))
 	}
 
-	f := newFleet(t, workers, env)
+	f := newFleet(t, workers, env, fleetDieEnv+"=15")
 	var acked atomic.Int64
 	killAt := int64(conversations * messages / 3)
 	var wg sync.WaitGroup
@@ -82,7 +88,7 @@ func runFleet(t *testing.T, withRedis bool) {
 				m := fleetMsg{Conv: conv, ID: fmt.Sprint("m", i), Text: fmt.Sprintf("p%d=v%d", i, i)}
 				f.deliver(t, rng, m, rng.IntN(3) == 0)
 				if acked.Add(1) == killAt {
-					f.kill(0)
+					f.kill(1)
 				}
 			}
 			// A late redelivery of an earlier message changes nothing.
@@ -92,9 +98,10 @@ func runFleet(t *testing.T, withRedis bool) {
 	}
 	wg.Wait()
 	f.stop(t)
-	if !f.killed.Load() {
-		t.Fatal("no worker was killed")
+	if !f.killed.Load() || !f.workers[0].dead {
+		t.Fatal("a worker that should have died is alive")
 	}
+	t.Logf("%d messages sent again after a failure or a death, %d answered as duplicates", f.resent.Load(), f.duplicates.Load())
 	for _, id := range contactIDs {
 		checkConversation(t, stores, id, messages)
 	}
@@ -102,9 +109,12 @@ func runFleet(t *testing.T, withRedis bool) {
 
 // fleet is the worker processes and the messages waiting for an answer.
 type fleet struct {
-	mu      sync.Mutex
 	workers []*worker
 	killed  atomic.Bool
+	// resent counts messages sent again because no copy was processed
+	// (the worker died or failed); duplicates counts answers that found
+	// the message processed already.
+	resent, duplicates atomic.Int64
 }
 
 // worker is one worker process.
@@ -119,13 +129,16 @@ type worker struct {
 	exited  chan struct{}
 }
 
-// newFleet starts n workers.
-func newFleet(t *testing.T, n int, env []string) *fleet {
+// newFleet starts n workers; the first also gets firstEnv.
+func newFleet(t *testing.T, n int, env []string, firstEnv string) *fleet {
 	f := &fleet{}
 	for i := range n {
 		w := &worker{n: i, waiting: map[string]chan fleetMsg{}, exited: make(chan struct{})}
 		w.cmd = exec.Command(os.Args[0], "-test.run=^TestFleetWorker$", "-test.count=1")
 		w.cmd.Env = append(os.Environ(), env...)
+		if i == 0 {
+			w.cmd.Env = append(w.cmd.Env, firstEnv)
+		}
 		w.cmd.Stderr = &w.stderr
 		var err error
 		if w.stdin, err = w.cmd.StdinPipe(); err != nil {
@@ -223,7 +236,10 @@ func (f *fleet) deliver(t *testing.T, rng *rand.Rand, m fleetMsg, twice bool) {
 		for _, ch := range answers {
 			a := <-ch
 			switch a.Outcome {
-			case string(engine.OutcomeProcessed), string(engine.OutcomeDuplicate):
+			case string(engine.OutcomeDuplicate):
+				f.duplicates.Add(1)
+				ok = true
+			case string(engine.OutcomeProcessed):
 				ok = true
 			case "":
 				// An error or a dead worker: the message goes to another.
@@ -235,6 +251,7 @@ func (f *fleet) deliver(t *testing.T, rng *rand.Rand, m fleetMsg, twice bool) {
 		if ok {
 			return
 		}
+		f.resent.Add(1)
 	}
 	t.Errorf("%s %s: no worker processed it", m.Conv, m.ID)
 }
@@ -252,7 +269,7 @@ func (f *fleet) stop(t *testing.T) {
 	}
 	for _, w := range f.workers {
 		<-w.exited
-		if w.n != 0 && !w.cmd.ProcessState.Success() {
+		if w.n > 1 && !w.cmd.ProcessState.Success() {
 			t.Errorf("worker %d: %v\n%s", w.n, w.cmd.ProcessState, w.stderr.String())
 		}
 	}
@@ -270,7 +287,18 @@ func TestFleetWorker(t *testing.T) {
 	if url := os.Getenv(fleetRedisEnv); url != "" {
 		stores = storesOn(db, openRedis(t, url, os.Getenv(fleetPrefixEnv)))
 	}
-	e := loopEngine(t, stores, nil)
+	var hook atomic.Pointer[func()]
+	if n, _ := strconv.Atoi(os.Getenv(fleetDieEnv)); n > 0 {
+		var turns atomic.Int64
+		die := func() {
+			if turns.Add(1) == int64(n) {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // the signal arrives before anything else runs
+			}
+		}
+		hook.Store(&die)
+	}
+	e := loopEngine(t, stores, &hook)
 	var (
 		out sync.Mutex
 		wg  sync.WaitGroup
