@@ -26,17 +26,18 @@
 //
 // How adapters implement this:
 //
-//   - PostgreSQL: Lock opens a transaction and runs
-//     SELECT pg_advisory_xact_lock(hashtext($1)) (or SELECT … FOR UPDATE on the
-//     conversation's row); the unlock function commits. Save is
+//   - PostgreSQL (store/postgres): Lock takes a connection from a pool of
+//     its own and runs SELECT pg_advisory_lock on a 64-bit hash of the key;
+//     unlock runs pg_advisory_unlock and returns the connection (a
+//     connection that drops releases the lock). Save is
 //     UPDATE sessions SET data=$2, version=version+1 WHERE id=$1 AND version=$3
 //     (INSERT … ON CONFLICT DO NOTHING for version 0), and zero affected rows
 //     means ErrConflict.
-//   - Redis: Lock is SET lock:{id} <token> NX PX <lease> retried until the
-//     context ends, unlock a Lua script that deletes the key only if it still
-//     holds the token. Save is a Lua script (or WATCH/MULTI/EXEC) that compares
-//     the stored version with the expected one before writing data and
-//     version+1.
+//   - Redis (store/redis): Lock is SET lock:{id} <token> NX PX <lease>
+//     retried until the context ends, the lease renewed while held, unlock a
+//     Lua script that deletes the key only if it still holds the token. Save
+//     is a Lua script that compares the stored version with the expected one
+//     before writing data and version+1.
 //
 // # Personal data and erasure
 //
