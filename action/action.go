@@ -42,6 +42,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -200,4 +201,29 @@ type Handoff struct {
 	// Instructions steer the AI agent's answer (agent handoffs in the
 	// answer-in-context mode), rendered for this conversation.
 	Instructions string `json:"instructions,omitempty"`
+	// Inbox is where the conversation goes: the handing action's inbox,
+	// else the flow's (the engine fills it in), else nil for the host's
+	// default.
+	Inbox *Inbox `json:"inbox,omitempty"`
+}
+
+// Inbox names where a handed-off conversation is received: one of the
+// host's conversation inboxes, or its help desk (seeds 001 and 002: a
+// chatflow is connected to an inbox or to the help desk). The zero value
+// names nothing.
+type Inbox struct {
+	// ID is the inbox's ID as the host knows it. With HelpDesk it may name
+	// one of several help desks, or be empty for the only one.
+	ID string `json:"id,omitempty"`
+	// HelpDesk is true when the help desk receives the conversation
+	// rather than a conversation inbox.
+	HelpDesk bool `json:"helpDesk,omitempty"`
+}
+
+// Check reports an Inbox that names nothing.
+func (i *Inbox) Check() error {
+	if i != nil && i.ID == "" && !i.HelpDesk {
+		return errors.New("an inbox needs an id, or helpDesk")
+	}
+	return nil
 }

@@ -602,6 +602,7 @@ func (t *turn) finishReply() *Reply {
 	r := &t.reply
 	t.stampEvents(r)
 	t.offerSurvey(r)
+	t.routeInbox(r)
 	r.Outcome = OutcomeProcessed
 	r.Status = t.sess.Status
 	if t.sess.Status == StatusActive {

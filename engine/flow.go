@@ -53,6 +53,10 @@ type Definition struct {
 	Welcome Welcome `json:"welcome"`
 	// Options are the flow's settings.
 	Options Options `json:"options,omitzero"`
+	// Inbox is the inbox or help desk the chatflow is connected to: it
+	// receives the conversations the bot hands off, unless the handing
+	// action names another. nil leaves it to the host.
+	Inbox *action.Inbox `json:"inbox,omitempty"`
 	// Actions are the bot's steps, in order.
 	Actions []ActionDef `json:"actions"`
 	// Channels are the channels the flow serves (ChannelChat,

@@ -49,7 +49,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	}
 	l.loadConsent()
 	l.loadTargeting()
-	l.loadSurvey()
+	l.loadOwnSettings()
 	l.checkTexts()
 	l.checkChannels()
 	// Linking needs every action decoded; it runs even after other

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // SubscriptionState is a contact's state for one subscription type. The
 // zero value, "", is not a state; stores report NotOptedInOrOut for a
@@ -67,6 +70,22 @@ type Ticket struct {
 	// ticket is associated with.
 	ContactID      string `json:"contactId"`
 	ConversationID string `json:"conversationId"`
+	// OwnerID is the user who owns the ticket; "" means none, which leaves
+	// it to UserIDs and TeamIDs or to the help desk's own rules.
+	OwnerID string `json:"ownerId,omitempty"`
+	// UserIDs and TeamIDs are the users and teams incoming tickets are
+	// assigned to (seed 002's "assign incoming tickets"): the host's help
+	// desk gives the ticket to one of them, e.g. round robin. nil and
+	// empty are the same.
+	UserIDs []string `json:"userIds,omitempty"`
+	TeamIDs []string `json:"teamIds,omitempty"`
+}
+
+// Clone returns a copy of t that shares no memory with it.
+func (t Ticket) Clone() Ticket {
+	t.UserIDs = slices.Clone(t.UserIDs)
+	t.TeamIDs = slices.Clone(t.TeamIDs)
+	return t
 }
 
 // Tickets creates tickets.

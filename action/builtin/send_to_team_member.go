@@ -145,6 +145,9 @@ type TeamRouting struct {
 	AtCapacityMessage action.Messages `json:"atCapacityMessage,omitempty"`
 	// UnassignedMessage is sent when the conversation is not assigned.
 	UnassignedMessage action.Messages `json:"unassignedMessage,omitempty"`
+	// Inbox is the inbox or help desk that receives the conversation;
+	// nil means the flow's (its top-level "inbox").
+	Inbox *action.Inbox `json:"inbox,omitempty"`
 
 	svc *services
 }
@@ -237,6 +240,9 @@ func (r *TeamRouting) provision(p action.Provision, base string) error {
 		}
 	default:
 		return p.Errorf(path("assign"), "unknown assignment %q (want %q, %q or %q)", r.Assign, AssignNobody, AssignUsersAndTeams, AssignContactOwner)
+	}
+	if err := r.Inbox.Check(); err != nil {
+		return p.Errorf(path("inbox"), "%v", err)
 	}
 	if err := checkIDs(p, r.UserIDs, path("userIds")); err != nil {
 		return err
@@ -387,6 +393,10 @@ func (r *TeamRouting) finish(t action.Turn, h *action.Handoff, why string) actio
 	}
 	if len(msg) > 0 {
 		t.Say(msg)
+	}
+	if r.Inbox != nil {
+		in := *r.Inbox
+		h.Inbox = &in
 	}
 	t.Emit(action.Event{Type: EventRouted, Value: h.Outcome, Reason: why})
 	return action.Result{Status: action.End, Reason: why, Handoff: h}

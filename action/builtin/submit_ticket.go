@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chatflow/chatflow/action"
@@ -38,6 +39,17 @@ type SubmitTicket struct {
 	Description string `json:"description,omitempty"`
 	// DescriptionPrompt, if set, asks the visitor for the description.
 	DescriptionPrompt action.Messages `json:"descriptionPrompt,omitempty"`
+	// OwnerID is the ticket owner, a user ID (seed 004's "ticket owner").
+	OwnerID string `json:"ownerId,omitempty"`
+	// OwnerFromContact makes the contact's owner (the hubspot_owner_id
+	// property) the ticket owner when the contact has one; OwnerID is then
+	// the fallback.
+	OwnerFromContact bool `json:"ownerFromContact,omitempty"`
+	// UserIDs and TeamIDs are the users and teams incoming tickets are
+	// assigned to (seed 002's "assign incoming tickets"); the host's help
+	// desk gives the ticket to one of them.
+	UserIDs []string `json:"userIds,omitempty"`
+	TeamIDs []string `json:"teamIds,omitempty"`
 
 	svc        *services
 	name, desc *condition.Template
@@ -62,6 +74,15 @@ func (a *SubmitTicket) Provision(p action.Provision) error {
 	case "", store.TicketHigh, store.TicketLow:
 	default:
 		return p.Errorf("priority", "%q is not HIGH or LOW", a.Priority)
+	}
+	if a.OwnerID != "" && strings.TrimSpace(a.OwnerID) != a.OwnerID {
+		return p.Errorf("ownerId", "%q has surrounding spaces", a.OwnerID)
+	}
+	if err := checkIDs(p, a.UserIDs, "userIds"); err != nil {
+		return err
+	}
+	if err := checkIDs(p, a.TeamIDs, "teamIds"); err != nil {
+		return err
 	}
 	if a.Description != "" && len(a.DescriptionPrompt) > 0 {
 		return p.Errorf("descriptionPrompt", "set a fixed description or a prompt, not both")
@@ -102,9 +123,16 @@ func (a *SubmitTicket) Answer(ctx context.Context, t action.Turn, in action.Inpu
 
 func (a *SubmitTicket) create(ctx context.Context, t action.Turn, desc string) (action.Result, error) {
 	sess := t.Session()
+	owner := a.OwnerID
+	if a.OwnerFromContact {
+		if v, ok := t.Property(action.ContactObject, OwnerProperty); ok {
+			owner = v
+		}
+	}
 	id, err := a.svc.stores.Tickets.CreateTicket(ctx, t.IdempotencyKey(), store.Ticket{
 		Name: t.Render(a.name), Pipeline: a.Pipeline, Status: a.Status, Priority: a.Priority,
 		Description: desc, ContactID: sess.ContactID, ConversationID: sess.ConversationID,
+		OwnerID: owner, UserIDs: slices.Clone(a.UserIDs), TeamIDs: slices.Clone(a.TeamIDs),
 	})
 	if err != nil {
 		return action.Result{}, fmt.Errorf("creating the ticket: %w", err)

@@ -230,7 +230,7 @@ func (s *Tickets) CreateTicket(_ context.Context, key string, t store.Ticket) (s
 	}
 	s.last++
 	id := fmt.Sprintf("ticket-%d", s.last)
-	s.tickets = append(s.tickets, storedTicket{store.StoredTicket{ID: id, Ticket: t}, key})
+	s.tickets = append(s.tickets, storedTicket{store.StoredTicket{ID: id, Ticket: t.Clone()}, key})
 	if key != "" {
 		if s.byKey == nil {
 			s.byKey = map[string]string{}
@@ -246,7 +246,7 @@ func (s *Tickets) All() map[string]store.Ticket {
 	defer s.mu.Unlock()
 	out := make(map[string]store.Ticket, len(s.tickets))
 	for _, t := range s.tickets {
-		out[t.ID] = t.Ticket
+		out[t.ID] = t.Ticket.Clone()
 	}
 	return out
 }
@@ -258,7 +258,7 @@ func (s *Tickets) TicketsOf(_ context.Context, contactID string) ([]store.Stored
 	var out []store.StoredTicket
 	for _, t := range s.tickets {
 		if t.ContactID == contactID {
-			out = append(out, t.StoredTicket)
+			out = append(out, store.StoredTicket{ID: t.ID, Ticket: t.Ticket.Clone()})
 		}
 	}
 	return out, nil

@@ -256,11 +256,13 @@ func (db *DB) Tickets() *Tickets { return &Tickets{db} }
 func (s *Tickets) CreateTicket(ctx context.Context, key string, t store.Ticket) (string, error) {
 	var id string
 	err := s.db.pool.QueryRow(ctx, `
-		INSERT INTO chatflow.tickets (id, seq, idempotency_key, name, pipeline, status, priority, description, contact_id, conversation_id)
-		SELECT 'ticket-' || n, n, $1, $2, $3, $4, $5, $6, $7, $8 FROM nextval('chatflow.ticket_seq') AS n
+		INSERT INTO chatflow.tickets (id, seq, idempotency_key, name, pipeline, status, priority, description, contact_id, conversation_id,
+			owner_id, user_ids, team_ids)
+		SELECT 'ticket-' || n, n, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM nextval('chatflow.ticket_seq') AS n
 		ON CONFLICT (idempotency_key) DO NOTHING
 		RETURNING id`,
-		nullIfEmpty(key), t.Name, t.Pipeline, t.Status, string(t.Priority), t.Description, t.ContactID, t.ConversationID).Scan(&id)
+		nullIfEmpty(key), t.Name, t.Pipeline, t.Status, string(t.Priority), t.Description, t.ContactID, t.ConversationID,
+		t.OwnerID, nonNil(t.UserIDs), nonNil(t.TeamIDs)).Scan(&id)
 	if noRows(err) {
 		// The key is taken: by now its ticket is committed (the insert
 		// waited for it), so this statement sees it.
@@ -275,14 +277,21 @@ func (s *Tickets) CreateTicket(ctx context.Context, key string, t store.Ticket) 
 // TicketsOf returns the contact's tickets, oldest first.
 func (s *Tickets) TicketsOf(ctx context.Context, contactID string) ([]store.StoredTicket, error) {
 	rows, err := s.db.pool.Query(ctx, `
-		SELECT id, name, pipeline, status, priority, description, contact_id, conversation_id
+		SELECT id, name, pipeline, status, priority, description, contact_id, conversation_id, owner_id, user_ids, team_ids
 		FROM chatflow.tickets WHERE contact_id = $1 ORDER BY seq`, contactID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: tickets of %q: %w", contactID, err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.StoredTicket, error) {
 		var t store.StoredTicket
-		err := row.Scan(&t.ID, &t.Name, &t.Pipeline, &t.Status, &t.Priority, &t.Description, &t.ContactID, &t.ConversationID)
+		err := row.Scan(&t.ID, &t.Name, &t.Pipeline, &t.Status, &t.Priority, &t.Description, &t.ContactID, &t.ConversationID,
+			&t.OwnerID, &t.UserIDs, &t.TeamIDs)
+		if len(t.UserIDs) == 0 {
+			t.UserIDs = nil
+		}
+		if len(t.TeamIDs) == 0 {
+			t.TeamIDs = nil
+		}
 		return t, err
 	})
 	if err != nil {
@@ -298,6 +307,15 @@ func (s *Tickets) TicketsOf(ctx context.Context, contactID string) ([]store.Stor
 // them.
 func (s *Tickets) Forget(ctx context.Context, contactID string) error {
 	return forget(ctx, s.db, "tickets", contactID)
+}
+
+// nonNil returns ids, or an empty slice for nil (the array columns are NOT
+// NULL).
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // Meetings is the meeting-link store, table chatflow.meeting_links, set up

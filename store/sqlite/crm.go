@@ -285,9 +285,11 @@ func (s *Tickets) CreateTicket(ctx context.Context, key string, t store.Ticket) 
 			}
 		}
 		return tx.QueryRowContext(ctx, `
-			INSERT INTO tickets (idempotency_key, name, pipeline, status, priority, description, contact_id, conversation_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			nullIfEmpty(key), t.Name, t.Pipeline, t.Status, string(t.Priority), t.Description, t.ContactID, t.ConversationID).Scan(&seq)
+			INSERT INTO tickets (idempotency_key, name, pipeline, status, priority, description, contact_id, conversation_id,
+				owner_id, user_ids, team_ids)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			nullIfEmpty(key), t.Name, t.Pipeline, t.Status, string(t.Priority), t.Description, t.ContactID, t.ConversationID,
+			t.OwnerID, jsonIDs(t.UserIDs), jsonIDs(t.TeamIDs)).Scan(&seq)
 	})
 	if err != nil {
 		return "", fmt.Errorf("sqlite: creating ticket: %w", err)
@@ -300,14 +302,19 @@ func (s *Tickets) TicketsOf(ctx context.Context, contactID string) ([]store.Stor
 	var out []store.StoredTicket
 	err := s.db.each(ctx, func(rows *sql.Rows) error {
 		var (
-			t   store.StoredTicket
-			seq int64
+			t            store.StoredTicket
+			seq          int64
+			users, teams string
 		)
-		err := rows.Scan(&seq, &t.Name, &t.Pipeline, &t.Status, &t.Priority, &t.Description, &t.ContactID, &t.ConversationID)
+		err := rows.Scan(&seq, &t.Name, &t.Pipeline, &t.Status, &t.Priority, &t.Description, &t.ContactID, &t.ConversationID,
+			&t.OwnerID, &users, &teams)
+		if err == nil {
+			err = errors.Join(json.Unmarshal([]byte(users), &t.UserIDs), json.Unmarshal([]byte(teams), &t.TeamIDs))
+		}
 		t.ID = "ticket-" + strconv.FormatInt(seq, 10)
 		out = append(out, t)
 		return err
-	}, `SELECT seq, name, pipeline, status, priority, description, contact_id, conversation_id
+	}, `SELECT seq, name, pipeline, status, priority, description, contact_id, conversation_id, owner_id, user_ids, team_ids
 		FROM tickets WHERE contact_id = ? ORDER BY seq`, contactID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tickets of %q: %w", contactID, err)
@@ -319,6 +326,12 @@ func (s *Tickets) TicketsOf(ctx context.Context, contactID string) ([]store.Stor
 // them.
 func (s *Tickets) Forget(ctx context.Context, contactID string) error {
 	return s.db.forget(ctx, "tickets", contactID)
+}
+
+// jsonIDs encodes IDs as a JSON array; nil is null.
+func jsonIDs(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // Meetings is the meeting-link store, table meeting_links, set up by the

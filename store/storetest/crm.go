@@ -159,7 +159,8 @@ func expectGroups(t *testing.T, js joinStore, contactID string, want []string) {
 func TestTickets(t *testing.T, newStore func(t *testing.T) store.Tickets) {
 	ticket := func(t *testing.T, name string) store.Ticket {
 		return store.Ticket{Name: name, Pipeline: "0", Status: "1", Priority: store.TicketHigh,
-			Description: "opened by storetest", ContactID: uniqueKey(t, "contact"), ConversationID: uniqueKey(t, "conversation")}
+			Description: "opened by storetest", ContactID: uniqueKey(t, "contact"), ConversationID: uniqueKey(t, "conversation"),
+			OwnerID: "owner-" + name, UserIDs: []string{"u1", "u2"}, TeamIDs: []string{"support"}}
 	}
 	create := func(t *testing.T, s store.Tickets, key string, tk store.Ticket) string {
 		t.Helper()
