@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
@@ -191,14 +192,25 @@ func (r *reader) raw(what string) []byte {
 	return b
 }
 
-func (r *reader) string() string { return string(r.raw("text")) }
+// string returns text of the data without copying it: the decoded
+// session shares the loaded record's data, which the engine owns (Load's
+// contract) and never writes to.
+func (r *reader) string() string {
+	b := r.raw("text")
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
+// bytes returns bytes of the data without copying them; the slice's
+// capacity ends where it does, so appending to it never writes past it.
 func (r *reader) bytes() []byte {
 	b := r.raw("bytes")
 	if len(b) == 0 {
 		return nil
 	}
-	return append([]byte(nil), b...)
+	return b
 }
 
 func (r *reader) bool() bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
@@ -140,10 +141,10 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		return reply, nil
 	}
 	var err error
-	if ef.Reply, err = json.Marshal(reply); err != nil {
+	if ef.Reply, err = appendReplyJSON(make([]byte, 0, 1024), reply, true); err != nil {
 		return nil, fmt.Errorf("engine: encoding the reply: %w", err)
 	}
-	if s.Outbox, err = json.Marshal(ef); err != nil {
+	if s.Outbox, err = appendEffectsJSON(make([]byte, 0, 256+len(ef.Reply)), ef); err != nil {
 		return nil, fmt.Errorf("engine: encoding the turn's effects: %w", err)
 	}
 	version, err := e.saveSession(ctx, s, expected)
@@ -162,12 +163,23 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 
 // saveSession saves s with the version fence and returns the new version.
 func (e *Engine) saveSession(ctx context.Context, s *Session, expected int64) (int64, error) {
-	v, err := e.putSession(ctx, s, encodeSession(make([]byte, 0, 512), s), expected)
+	// Stores keep no reference to the data after Save (their contract),
+	// so the buffer serves the next session.
+	bp := sessionBuffers.Get().(*[]byte)
+	data := encodeSession((*bp)[:0], s)
+	v, err := e.putSession(ctx, s, data, expected)
+	if cap(data) <= 64<<10 {
+		*bp = data
+		sessionBuffers.Put(bp)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("engine: saving session %s: %w", s.ConversationID, err)
 	}
 	return v, nil
 }
+
+// sessionBuffers are encoding buffers for sessions.
+var sessionBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // apply applies effects; each is idempotent. A contact deleted outside the
 // library since the turn began makes the visitor unknown again: the writes
@@ -233,8 +245,8 @@ func (e *Engine) flush(ctx context.Context, s *Session) (*effects, error) {
 // with: the reply without its events.
 func lastReply(r *Reply) []byte {
 	c := *r
-	c.Events, c.Outcome = nil, ""
-	b, err := json.Marshal(&c)
+	c.Outcome = ""
+	b, err := appendReplyJSON(make([]byte, 0, 256), &c, false)
 	if err != nil {
 		return nil
 	}

@@ -156,10 +156,16 @@ type SessionRecord struct {
 // Sessions stores the conversation sessions, keyed by conversation ID.
 type Sessions interface {
 	// Load returns the stored session of a conversation, or ErrNotFound.
+	// The record's Data is the caller's from then on: the store must not
+	// modify it after returning it (the engine decodes a session's strings
+	// in place, without copying them).
 	Load(ctx context.Context, conversationID string) (SessionRecord, error)
 	// Save stores data if the stored version equals expectedVersion (0: no
 	// session may exist yet) and returns the new version. On a mismatch it
 	// stores nothing and returns ErrConflict.
+	//
+	// The store must not keep data after Save returns (copy it if it keeps
+	// it in memory): the engine reuses the buffer for the next session.
 	Save(ctx context.Context, conversationID string, data []byte, expectedVersion int64) (int64, error)
 	// Delete removes a conversation's session. Deleting a missing session
 	// is not an error. A later Save with expected version 0 starts the

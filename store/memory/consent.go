@@ -24,7 +24,11 @@ type ConsentRecords struct {
 	lastID    int
 	seq       uint64
 	byVisitor map[string][]*consentEntry // in order of seq
-	byContact map[string][]*consentEntry // in order of seq
+	byContact map[string][]*consentEntry // in order of seq once sorted
+	// unsorted holds the contacts whose list LinkContact appended to; it
+	// is put in order when read, so linking costs what it links, however
+	// long the contact's history.
+	unsorted map[string]bool
 }
 
 // consentEntry is a stored record. A record with neither a visitor nor a
@@ -78,6 +82,12 @@ func (c *ConsentRecords) Append(_ context.Context, r consent.Record) error {
 func (c *ConsentRecords) ForContact(_ context.Context, contactID string) ([]consent.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.unsorted[contactID] {
+		slices.SortStableFunc(c.byContact[contactID], func(a, b *consentEntry) int {
+			return compareUint(a.seq, b.seq)
+		})
+		delete(c.unsorted, contactID)
+	}
 	return records(c.byContact[contactID]), nil
 }
 
@@ -117,12 +127,14 @@ func (c *ConsentRecords) LinkContact(_ context.Context, visitorID, contactID str
 	if len(linked) == 0 {
 		return nil
 	}
-	// Merge the two lists, both in order of seq, into one.
-	merged := append(c.byContact[contactID], linked...)
-	slices.SortStableFunc(merged, func(a, b *consentEntry) int {
-		return compareUint(a.seq, b.seq)
-	})
-	c.byContact[contactID] = merged
+	list := c.byContact[contactID]
+	if n := len(list); n > 0 && list[n-1].seq > linked[0].seq {
+		if c.unsorted == nil {
+			c.unsorted = map[string]bool{}
+		}
+		c.unsorted[contactID] = true
+	}
+	c.byContact[contactID] = append(list, linked...)
 	return nil
 }
 

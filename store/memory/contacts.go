@@ -64,6 +64,10 @@ var (
 	_ store.Companies = (*Contacts)(nil)
 )
 
+// errNoContactByEmail is ContactByEmail's not-found error: made once, as a
+// new visitor's email is usually not found, on a turn's hot path.
+var errNoContactByEmail = fmt.Errorf("memory: contact by email: %w", store.ErrNotFound)
+
 // NewContacts returns a new, empty contact and company store.
 func NewContacts() *Contacts { return new(Contacts) }
 
@@ -110,7 +114,7 @@ func (c *Contacts) ContactByEmail(_ context.Context, email string) (store.Contac
 			sh.mu.RUnlock()
 		}
 	}
-	return store.Contact{}, fmt.Errorf("memory: contact by email: %w", store.ErrNotFound)
+	return store.Contact{}, errNoContactByEmail
 }
 
 // CreateContact stores a new contact with a copy of props (minus empty

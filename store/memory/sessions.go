@@ -41,6 +41,10 @@ var (
 	_ store.IdleSessions = (*Sessions)(nil)
 )
 
+// errNoSession is Load's not-found error: made once, as every new
+// conversation's first Load finds nothing.
+var errNoSession = fmt.Errorf("memory: session: %w", store.ErrNotFound)
+
 // NewSessions returns a new, empty session store.
 func NewSessions() *Sessions { return new(Sessions) }
 
@@ -53,7 +57,7 @@ func (s *Sessions) Load(_ context.Context, conversationID string) (store.Session
 	sh.mu.RUnlock()
 	rec := e.SessionRecord
 	if !ok {
-		return store.SessionRecord{}, fmt.Errorf("memory: session %q: %w", conversationID, store.ErrNotFound)
+		return store.SessionRecord{}, errNoSession
 	}
 	// Stored data is never written to after Save, so it can be copied
 	// outside the lock.
