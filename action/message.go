@@ -90,12 +90,19 @@ func (m Messages) Compile(p Provision, path string) error {
 			if b.Text == "" {
 				return p.Errorf(bp, "empty text bubble")
 			}
+		case RichTextBubble:
+			if b.Text == "" {
+				return p.Errorf(bp+".text", "empty rich text bubble")
+			}
+			if err := checkRichText(b.Text); err != nil {
+				return p.Errorf(bp+".text", "%w", err)
+			}
 		case ImageBubble, FileBubble, VideoBubble:
 			if b.URL == "" {
 				return p.Errorf(bp+".url", "a %s bubble needs a url", b.Type)
 			}
 		default:
-			return p.Errorf(bp+".type", "unknown bubble type %q (want text, image, file or video)", b.Type)
+			return p.Errorf(bp+".type", "unknown bubble type %q (want text, rich_text, image, file or video)", b.Type)
 		}
 		if b.Text != "" {
 			t, err := p.Template(bp, b.Text)

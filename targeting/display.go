@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -33,7 +34,41 @@ type Display struct {
 	// BrandingAlias is the name shown for the agent instead of a person's
 	// (custom branding), at most 100 characters; "" means none.
 	BrandingAlias string `json:"brandingAlias,omitempty"`
+	// Position is where the widget sits: PositionBottomRight (default)
+	// or PositionBottomLeft.
+	Position string `json:"position,omitempty"`
+	// QuickRepliesOutside shows the welcome message's quick replies
+	// straight under the popped-up welcome message, outside the chat
+	// window (SPEC §5), rather than only inside it.
+	QuickRepliesOutside bool `json:"quickRepliesOutside,omitempty"`
+	// HelpTab is the widget's knowledge-base help tab; nil means none.
+	HelpTab *HelpTab `json:"helpTab,omitempty"`
 }
+
+// Values of Display.Position.
+const (
+	PositionBottomRight = "bottom_right"
+	PositionBottomLeft  = "bottom_left"
+)
+
+// HelpTab is the knowledge-base help tab of the chat widget (seeds 002 and
+// 004): visitors look for answers themselves. The zero value is off.
+type HelpTab struct {
+	// Enabled shows the tab.
+	Enabled bool `json:"enabled"`
+	// KnowledgeBaseID is the knowledge base the tab shows (required when
+	// enabled); the host resolves it.
+	KnowledgeBaseID string `json:"knowledgeBaseId,omitempty"`
+	// Mode is HelpTabSearch (default: a search box) or HelpTabBrowse
+	// (the categories and articles to browse).
+	Mode string `json:"mode,omitempty"`
+}
+
+// Values of HelpTab.Mode.
+const (
+	HelpTabSearch = "search"
+	HelpTabBrowse = "browse"
+)
 
 // Values of Display.DesktopBehavior and Display.MobileBehavior.
 const (
@@ -169,6 +204,21 @@ func (d *Display) Validate() error {
 		errs.add("accentColor", "%q is not a colour (#rgb or #rrggbb)", c)
 	}
 	checkLabel(&errs, "brandingAlias", d.BrandingAlias)
+	switch d.Position {
+	case "", PositionBottomRight, PositionBottomLeft:
+	default:
+		errs.add("position", "unknown position %q (want %s or %s)", d.Position, PositionBottomRight, PositionBottomLeft)
+	}
+	if h := d.HelpTab; h != nil {
+		switch h.Mode {
+		case "", HelpTabSearch, HelpTabBrowse:
+		default:
+			errs.add("helpTab.mode", "unknown mode %q (want %s or %s)", h.Mode, HelpTabSearch, HelpTabBrowse)
+		}
+		if h.Enabled && strings.TrimSpace(h.KnowledgeBaseID) == "" {
+			errs.add("helpTab.knowledgeBaseId", "an enabled help tab needs a knowledge base")
+		}
+	}
 	return errs.err()
 }
 

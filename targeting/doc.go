@@ -167,7 +167,10 @@
 //	  "mobileBehavior": "launcher_only",
 //	  "triggers": {"exitIntent": true, "timeOnPageSeconds": 20, "scrollPercent": 50},
 //	  "accentColor": "#ff7a59",
-//	  "brandingAlias": "Example Support"
+//	  "brandingAlias": "Example Support",
+//	  "position": "bottom_left",
+//	  "quickRepliesOutside": true,
+//	  "helpTab": {"enabled": true, "knowledgeBaseId": "help-center", "mode": "browse"}
 //	}
 //
 // Validate reports its problems as Compile does, with paths inside the
