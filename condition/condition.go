@@ -22,6 +22,8 @@ type Condition struct {
 	src  string
 	prog program
 	vars varSet // the top-level variables the expression reads
+	// opens are the schedule names passed to open().
+	opens openCalls
 }
 
 // Compile parses and type-checks a condition. Its static type must be bool:
@@ -48,7 +50,8 @@ func (e *Env) Compile(expr string) (*Condition, error) {
 	if err != nil {
 		return nil, newError(expr, 0, ErrType, err.Error())
 	}
-	return &Condition{src: expr, prog: p, vars: usedVars(checked.NativeRep().Expr(), nil)}, nil
+	x := checked.NativeRep().Expr()
+	return &Condition{src: expr, prog: p, vars: usedVars(x, nil), opens: openNamesOf(x)}, nil
 }
 
 // Uses reports whether the condition reads the top-level variable named

@@ -26,6 +26,15 @@
 //	available  bool               whether a team member or agent is available now
 //	now        timestamp          the current time
 //
+// and one function bound to the evaluation, like a variable:
+//
+//	open(name) bool               whether the office-hours schedule of that name is open now
+//
+// open() reads [Vars].Schedules; the engine fills it from the flow's
+// "schedules" (with time zones, holidays and ranges across midnight, see
+// package targeting/availability) and rejects, when the flow loads, a
+// literal name the flow does not declare ([Condition.OpenNames]).
+//
 // This package gives the map variables no keys of their own: whoever fills
 // [Vars] decides them. The engine fills them as follows:
 //
@@ -67,6 +76,7 @@
 //	contact.numemployees > 50 && company.industry == "SOFTWARE"
 //	has(contact.email) && answers.ask_size == "large"
 //	!available || now.getHours("Europe/Paris") >= 18
+//	open("support") && available
 //	"vip" in contact.?tags.orValue([])
 //
 // Each evaluation is bounded by a cost limit ([EnvConfig].CostLimit), so a

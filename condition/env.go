@@ -144,6 +144,7 @@ func baseEnv(cfg EnvConfig) (*cel.Env, error) {
 		cel.VariableWithDoc("page", anyMap, "page facts"),
 		cel.VariableWithDoc("available", cel.BoolType, "whether a team member is available"),
 		cel.VariableWithDoc("now", cel.TimestampType, "the current time"),
+		openDecl(),
 	)
 }
 

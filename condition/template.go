@@ -32,9 +32,10 @@ type part struct {
 
 // token is a compiled {{ … }}.
 type token struct {
-	def  string // the default, "" when none
-	fast fastPath
-	prog program // used when fast.kind == viaCEL
+	opens openCalls // the schedule names passed to open()
+	def   string    // the default, "" when none
+	fast  fastPath
+	prog  program // used when fast.kind == viaCEL
 }
 
 type fastKind int
@@ -217,6 +218,7 @@ func (e *Env) compileToken(text string, open, end int, regexBudget *int) (*token
 	}
 	x := checked.NativeRep().Expr()
 	tok.fast = fastPathOf(x)
+	tok.opens = openNamesOf(x)
 	if tok.fast.kind == viaCEL {
 		p, err := e.program(checked)
 		if err != nil {

@@ -93,6 +93,11 @@ type Vars struct {
 	Available bool
 	// Now is CEL `now` (timestamp): the current time, injected by the caller.
 	Now time.Time
+	// Schedules answer CEL `open(name)` (bool): each name a Lookup knows
+	// gives a bool, whether that office-hours schedule is open now. The
+	// engine fills it from the flow's "schedules". A name it does not know,
+	// or a nil Schedules, fails the evaluation.
+	Schedules Lookup
 }
 
 // zeroVars stands in for a nil *Vars; it is never modified.

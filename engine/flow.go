@@ -12,6 +12,7 @@ import (
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/targeting"
+	"github.com/chatflow/chatflow/targeting/availability"
 )
 
 // Duration is a time.Duration written in flow JSON as a Go duration string
@@ -63,6 +64,9 @@ type Definition struct {
 	// ChannelMessenger …); empty means every channel. Starting it on
 	// another fails with ErrChannelNotServed.
 	Channels []string `json:"channels,omitempty"`
+	// Schedules are named office hours that conditions and templates ask
+	// about with open("name").
+	Schedules map[string]availability.Schedule `json:"schedules,omitempty"`
 	// Texts override built-in texts for this flow, by key, in the flow's
 	// language (see package action/catalog and Config.Texts).
 	Texts map[catalog.Key]string `json:"texts,omitempty"`
@@ -169,6 +173,8 @@ type Flow struct {
 	usesAvailable bool
 	// dynamic is true when an action may name its next action at run time.
 	dynamic bool
+	// schedules are the compiled "schedules", by name.
+	schedules map[string]*availability.OfficeHours
 }
 
 // node is a compiled action.
@@ -181,6 +187,9 @@ type node struct {
 	branches  []*condition.Condition
 	next      int // index of the default next action, or -1 to finish
 	onFailure int // index of the failure action, or -1
+	// routeHours are, per branch, the office hours of the action it leads
+	// to when the branch reads `available` (nil: none); see hours.go.
+	routeHours []*availability.OfficeHours
 }
 
 // ID returns the chatflow's ID.

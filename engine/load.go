@@ -41,6 +41,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	l := &loader{e: e, f: &Flow{engine: e, def: def, index: make(map[string]int, len(def.Actions))}}
 	f := l.f
 	l.checkHeader()
+	l.loadSchedules()
 	wp := &provisioner{l: l}
 	l.add(f.def.Welcome.Message.Compile(wp, "message"), "welcome", "")
 	f.def.Actions = append([]ActionDef(nil), def.Actions...)
@@ -57,6 +58,7 @@ func (e *Engine) compile(def Definition) (*Flow, error) {
 	// checks only make sense on a flow whose references all resolve.
 	before := len(l.errs)
 	l.link()
+	l.linkRouteHours()
 	if len(l.errs) == before && len(l.errs) == 0 {
 		l.checkGraph()
 	}
@@ -192,6 +194,10 @@ func (l *loader) decodeAction(i int) {
 			continue
 		}
 		l.uses(c)
+		if err := l.checkOpens(c); err != nil {
+			l.add(err, bp+".if", ad.Name)
+			continue
+		}
 		n.branches = append(n.branches, c)
 	}
 	typ, ok := l.e.types[ad.Type]
@@ -316,6 +322,9 @@ func (p *provisioner) Template(path, text string) (*condition.Template, error) {
 		return nil, condition.WithPath(err, path, "")
 	}
 	p.l.uses(t)
+	if err := p.l.checkOpens(t); err != nil {
+		return nil, condition.WithPath(err, path, "")
+	}
 	return t, nil
 }
 
@@ -325,6 +334,9 @@ func (p *provisioner) Condition(path, expr string) (*condition.Condition, error)
 		return nil, condition.WithPath(err, path, "")
 	}
 	p.l.uses(c)
+	if err := p.l.checkOpens(c); err != nil {
+		return nil, condition.WithPath(err, path, "")
+	}
 	return c, nil
 }
 

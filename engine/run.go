@@ -182,7 +182,7 @@ func (t *turn) generalError() {
 // property, say) counts as false and is reported as an event.
 func (t *turn) branch(n *node) int {
 	for j, c := range n.branches {
-		ok, err := c.Eval(t.ctx, t.Vars())
+		ok, err := c.Eval(t.ctx, t.branchVars(n, j))
 		if err != nil {
 			t.reply.Events = append(t.reply.Events, action.Event{Type: EventConditionError, Time: t.now, Action: n.def.Name, ActionType: n.def.Type,
 				Reason: fmt.Sprintf("branches[%d]: %v", j, err)})

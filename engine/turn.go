@@ -416,6 +416,7 @@ func (t *turn) Vars() *condition.Vars {
 		t.vars = condition.Vars{
 			Contact: &t.lkContact, Company: &t.lkCompany, Answers: &t.lkAnswers,
 			Session: &t.lkSession, Visitor: &t.lkVisitor, Page: &t.lkPage,
+			Schedules: (*scheduleLookup)(t),
 		}
 		if t.flow.usesAvailable {
 			t.vars.Available = t.e.available(t)

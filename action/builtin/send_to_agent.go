@@ -139,6 +139,16 @@ func (a *SendToAgent) Provision(p action.Provision) error {
 	return a.IfUnavailable.provision(p, "ifUnavailable")
 }
 
+// Hours returns the office hours the agent respects, or nil when it takes
+// conversations at any time (respectOfficeHours off). The engine gates the
+// `available` variable of a branch that leads here with them.
+func (a *SendToAgent) Hours() *availability.OfficeHours {
+	if !a.RespectOfficeHours {
+		return nil
+	}
+	return a.hours
+}
+
 // Run hands the conversation to the agent, or to people when the agent is
 // unavailable.
 func (a *SendToAgent) Run(ctx context.Context, t action.Turn) (action.Result, error) {

@@ -197,6 +197,11 @@ func (a *SendToTeamMember) Provision(p action.Provision) error {
 	return nil
 }
 
+// Hours returns the compiled office hours (nil before Provision; 24/7
+// when none are set). The engine gates the `available` variable of a
+// branch that leads here with them.
+func (a *SendToTeamMember) Hours() *availability.OfficeHours { return a.hours }
+
 // Run routes the conversation and hands it over.
 func (a *SendToTeamMember) Run(ctx context.Context, t action.Turn) (action.Result, error) {
 	return a.TeamRouting.route(ctx, t, a.hours)

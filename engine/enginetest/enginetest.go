@@ -63,6 +63,14 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// Set sets the clock to t, forward or back: a test runs the same script at
+// several times of day (within office hours, in the evening, on a holiday).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
 // Harness runs one flow on an engine with a fake clock. Its methods must be
 // called from the test's goroutine.
 type Harness struct {
@@ -265,6 +273,14 @@ func (c *Conversation) record(r *engine.Reply, err error) {
 func (c *Conversation) Advance(d time.Duration) *Conversation {
 	c.h.Clock.Advance(d)
 	c.lines = append(c.lines, "-- "+d.String()+" later")
+	return c
+}
+
+// At sets the harness clock to t, noting the time and weekday in the
+// transcript.
+func (c *Conversation) At(t time.Time) *Conversation {
+	c.h.Clock.Set(t)
+	c.lines = append(c.lines, "-- at "+t.Format("Monday 2006-01-02 15:04 MST"))
 	return c
 }
 

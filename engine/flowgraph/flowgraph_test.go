@@ -94,9 +94,9 @@ func TestQuickRepliesAndHandoffs(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"welcome —Find an answer→ kb_search",
-		"welcome —Talk to the team→ to_team",
+		"welcome —Talk to the team→ check_team",
 		"welcome —Book a meeting→ ask_email",
-		"helped —No, talk to the team→ to_team",
+		"helped —No, talk to the team→ check_team",
 	}, qr)
 	assert.Equal(t, flowgraph.HandoffNode, kinds["to_team"])
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
@@ -52,7 +53,7 @@ func TestConcierge(t *testing.T) {
 		Says("how do I reset my password").ExpectBotContains("Reset your password").
 		ExpectQuickReplies("yes", "no").
 		Clicks("no").
-		ExpectBot("Connecting you with our support team — one moment.").
+		ExpectBot("Let me see who's around.", "Connecting you with our support team — one moment.").
 		ExpectStatus(engine.StatusHandedOff)
 	require.NotNil(t, c.Reply().Handoff)
 	assert.Equal(t, []string{"ana"}, c.Reply().Handoff.UserIDs)
@@ -113,6 +114,34 @@ func TestOffline(t *testing.T) {
 		ExpectBot("Thanks! We'll email zoe@example.com as soon as we're back.").
 		ExpectProperty("chat_question", "Do you ship to Norway?").
 		MatchGolden(golden("offline"))
+}
+
+// TestOfflineOutsideOfficeHours: in the evening, with a team member
+// marked available, the Offline bot collects the visitor's email instead
+// of handing off with the away message: `available` respects the office
+// hours of the team the branch leads to.
+func TestOfflineOutsideOfficeHours(t *testing.T) {
+	h, _ := harness(t, "offline")
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	require.NoError(t, err)
+	h.Clock.Set(time.Date(2026, 3, 2, 20, 0, 0, 0, loc)) // Monday evening; ana is available
+	h.Start("c").Says("hello").
+		ExpectBot("Let me see who's around.", "Our team is offline right now. What's your email address? We'll get back to you there.").
+		ExpectAwaiting("ask_email").ExpectNoEvent(builtin.EventRouted)
+}
+
+// TestConciergeAsksForTheEmailWhenTheTeamIsAway: the away message
+// promises an email, so the bot collects the address first.
+func TestConciergeAsksForTheEmailWhenTheTeamIsAway(t *testing.T) {
+	h, _ := harness(t, "concierge")
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	require.NoError(t, err)
+	h.Clock.Set(time.Date(2026, 3, 7, 11, 0, 0, 0, loc)) // Saturday
+	c := h.Start("c").Clicks("team").ExpectAwaiting("away_email").
+		Says("sam@example.com").ExpectBot("Our team is away right now. We will answer by email as soon as we are back.").
+		ExpectStatus(engine.StatusHandedOff).ExpectProperty("email", "sam@example.com")
+	require.NotNil(t, c.Reply().Handoff)
+	assert.Equal(t, string(builtin.RoutedClosed), c.Reply().Handoff.Outcome)
 }
 
 func TestTemplatesAsFS(t *testing.T) {
