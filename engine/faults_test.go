@@ -484,3 +484,33 @@ func TestWithdrawalDropsWhatTheVisitorSaid(t *testing.T) {
 	assert.NotContains(t, string(rec.Data), "Ada")
 	assert.NotContains(t, string(rec.Data), "a@b.example")
 }
+
+// A retry that comes after other messages of the conversation were
+// processed still creates its side effects once.
+func TestRetryAfterLaterMessagesCreatesNoDuplicate(t *testing.T) {
+	ctx := context.Background()
+	tickets := memory.NewTickets()
+	sessions := &flakySessions{Sessions: memory.NewSessions()}
+	h := enginetest.NewWith(t, engine.Config{Stores: store.Stores{Tickets: tickets, Sessions: sessions}}, flowWith(`[
+		{"name":"ask","type":"ask_question","settings":{"message":["Problem?"]}},
+		{"name":"ticket","type":"submit_ticket","settings":{"name":"{{ answers.ask }}","pipeline":"p","status":"new"},"next":"ask"}]`))
+	ct, err := h.Stores.Contacts.CreateContact(ctx, store.Properties{"email": "t@x.example"})
+	require.NoError(t, err)
+	_, err = h.Engine.Start(ctx, engine.StartRequest{ConversationID: "c1", FlowID: h.Flow.ID(), ContactID: ct.ID})
+	require.NoError(t, err)
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", MessageID: "m1", Text: "hi"})
+	require.NoError(t, err)
+	sessions.fail.Store(true) // m2 creates its ticket, then its session save fails
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", MessageID: "m2", Text: "printer"})
+	require.Error(t, err)
+	sessions.fail.Store(false)
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", MessageID: "m3", Text: "scanner"})
+	require.NoError(t, err)
+	_, err = h.Engine.Handle(ctx, engine.Input{ConversationID: "c1", MessageID: "m2", Text: "printer"})
+	require.NoError(t, err)
+	var names []string
+	for _, tk := range tickets.All() {
+		names = append(names, tk.Name)
+	}
+	assert.ElementsMatch(t, []string{"printer", "scanner"}, names)
+}

@@ -99,10 +99,15 @@ func (t *turn) actionName() string {
 }
 
 // turnKey identifies this turn of the conversation, the same when the host
-// retries it: the session's turn count (unchanged until the turn is saved)
-// and the message ID, if any.
+// retries it: by the message ID, which a retry carries even after other
+// messages were processed in between; an input without one is a new
+// message every time and is keyed by the session's turn count, which does
+// not change until the turn is saved.
 func (t *turn) turnKey() string {
-	return t.sess.ConversationID + "/" + strconv.FormatUint(t.sess.Seq, 10) + "/" + t.msgID
+	if t.msgID != "" {
+		return t.sess.ConversationID + "/m/" + t.msgID
+	}
+	return t.sess.ConversationID + "/s/" + strconv.FormatUint(t.sess.Seq, 10)
 }
 
 // IdempotencyKey implements action.Turn.
