@@ -19,6 +19,8 @@ type Rules struct {
 	exclude   []pageRule
 	audience  audience
 	groups    [][]filter // ORed groups of ANDed filters
+	excluded  [][]filter // visitor exclusion groups, ORed
+	facts     bool       // some filter is a fact filter
 	whenAvail bool
 
 	// Explanations that depend on the rules alone, made once.
@@ -28,7 +30,7 @@ type Rules struct {
 // NeedsVisitor reports whether the rules look at the visitor, so that Select
 // must fetch it when the page rules pass.
 func (r *Rules) NeedsVisitor() bool {
-	return r != nil && (r.audience != audAll || len(r.groups) > 0)
+	return r != nil && (r.audience != audAll || len(r.groups) > 0 || len(r.excluded) > 0)
 }
 
 // NeedsAvailability reports whether the chatflow shows only when its team is
@@ -153,8 +155,12 @@ func (s *Spec) Compile(schema condition.Schema) (*Rules, error) {
 			r.audience = audKnown
 		case AudienceUnknown:
 			r.audience = audUnknown
-			if len(vr.FilterGroups) > 0 {
-				errs.add("visitorRules.filterGroups", "filters match only known contacts, so audience %q can never match", AudienceUnknown)
+			for gi, g := range vr.FilterGroups {
+				for fi, f := range g.Filters {
+					if f.Fact == "" {
+						errs.add(fmt.Sprintf("visitorRules.filterGroups[%d].filters[%d]", gi, fi), "contact filters match only known contacts, so with audience %q this group can never match (use fact filters)", AudienceUnknown)
+					}
+				}
 			}
 		default:
 			errs.add("visitorRules.audience", "unknown audience %q (want %s, %s or %s)", vr.Audience, AudienceAll, AudienceKnown, AudienceUnknown)
@@ -172,6 +178,27 @@ func (s *Spec) Compile(schema condition.Schema) (*Rules, error) {
 				}
 			}
 			r.groups = append(r.groups, group)
+		}
+		for gi, g := range vr.ExclusionGroups {
+			gpath := fmt.Sprintf("visitorRules.exclusionGroups[%d]", gi)
+			if len(g.Filters) == 0 {
+				errs.add(gpath+".filters", "an exclusion group needs at least one filter")
+				continue
+			}
+			group := make([]filter, 0, len(g.Filters))
+			for fi := range g.Filters {
+				if f, ok := cfg.filter(&errs, &g.Filters[fi], fmt.Sprintf("%s.filters[%d]", gpath, fi)); ok {
+					group = append(group, f)
+				}
+			}
+			r.excluded = append(r.excluded, group)
+		}
+		for _, gs := range [][]FilterGroup{vr.FilterGroups, vr.ExclusionGroups} {
+			for _, g := range gs {
+				for _, f := range g.Filters {
+					r.facts = r.facts || f.Fact != ""
+				}
+			}
 		}
 	}
 	switch s.Availability {
@@ -391,8 +418,11 @@ func (c *compiler) regex(errs *problems, path, expr string, url, fold bool) (*re
 // filter validates and compiles one visitor filter.
 func (c *compiler) filter(errs *problems, in *Filter, path string) (filter, bool) {
 	n := len(*errs)
-	out := filter{path: path, includeUnknown: in.IncludeUnknown}
+	out := filter{path: path, includeUnknown: in.IncludeUnknown, fact: in.Fact != ""}
 	switch {
+	case out.fact && (in.Property != "" || in.List != ""):
+		errs.add(path, "a filter has a property, a list or a fact, only one")
+		return out, false
 	case in.Property != "" && in.List != "":
 		errs.add(path, "a filter has a property or a list, not both")
 		return out, false
@@ -413,12 +443,17 @@ func (c *compiler) filter(errs *problems, in *Filter, path string) (filter, bool
 		out.op, out.negate, out.value = oc.op, oc.negate, in.List
 		out.desc = fmt.Sprintf("%s %q", opWords[in.Operator], in.List)
 		return out, true
-	case in.Property == "":
-		errs.add(path, "a filter needs a property or a list")
+	case in.Property == "" && !out.fact:
+		errs.add(path, "a filter needs a property, a list or a fact")
 		return out, false
 	}
 	out.prop = in.Property
-	declared := c.schema.Def(contactObject, in.Property).Type
+	declared := condition.StringProperty // facts are text
+	if out.fact {
+		out.prop = in.Fact
+	} else {
+		declared = c.schema.Def(contactObject, in.Property).Type
+	}
 	pt := declared
 	switch pt {
 	case condition.EmailProperty, condition.PhoneProperty, condition.URLProperty:
@@ -436,6 +471,9 @@ func (c *compiler) filter(errs *problems, in *Filter, path string) (filter, bool
 	oc := opcodes[in.Operator]
 	out.op, out.negate = oc.op, oc.negate
 	out.desc = fmt.Sprintf("contact property %q %s", in.Property, opWords[in.Operator])
+	if out.fact {
+		out.desc = fmt.Sprintf("visitor fact %q %s", in.Fact, opWords[in.Operator])
+	}
 
 	// Operands: none, one Value, a set of Values, or a Values pair.
 	switch {

@@ -42,9 +42,13 @@
 //   - exclusionRules always win: if any matches, the chatflow is hidden.
 //   - page rules are ANDed with visitor rules; the visitor is looked at only
 //     when the page rules pass.
-//   - filterGroups are ORed; the filters inside a group are ANDed. Filters are
-//     contact-based: they match only a visitor who is a known contact, so an
-//     unknown visitor matches no group (not even with is_unknown).
+//   - filterGroups are ORed; the filters inside a group are ANDed. Contact
+//     filters (property, list) match only a visitor who is a known contact,
+//     so an unknown visitor matches none (not even with is_unknown); fact
+//     filters match any visitor by what the host knows of them.
+//   - visitorRules.exclusionGroups always win, like exclusionRules: if any
+//     group matches the visitor, the chatflow is hidden.
+//   - a candidate marked Disabled (a chatflow switched off) is never chosen.
 //   - availability "when_available" hides the chatflow while its team is
 //     unavailable; "always" (the default) ignores availability.
 //
@@ -113,7 +117,21 @@
 // # Visitor filters
 //
 // A filter is a contact-property filter ("property", "operator", "value" or
-// "values") or a list filter ("list" with member_of or not_member_of).
+// "values"), a list filter ("list" with member_of or not_member_of), or a
+// fact filter ("fact"): a fact the host knows of the visitor, known contact
+// or not, and passes in Visitor.Facts — a cookie, a query parameter it kept,
+// the referrer; the names are the host's ("cookie.returning",
+// "query.utm_source"). Fact filters take the string operators and are how
+// rules target unknown visitors:
+//
+//	"visitorRules": {
+//	  "audience": "unknown",
+//	  "filterGroups": [{"filters": [{"fact": "query.utm_source", "operator": "is", "value": "ads"}]}],
+//	  "exclusionGroups": [{"filters": [{"fact": "cookie.chat_opt_out", "operator": "is_known"}]}]
+//	}
+//
+// With audience "unknown" a group may hold only fact filters. Exclusion
+// groups take every kind of filter.
 //
 // A property's type decides the operators a filter on it may use. It comes
 // from the property schema given to Spec.Compile, a condition.Schema read

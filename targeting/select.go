@@ -274,8 +274,14 @@ func (r *Rules) match(ctx context.Context, p *page, vs *visitorState) (bool, err
 	return r.visitorPass(v), nil
 }
 
-// visitorPass applies the audience and the filter groups.
+// visitorPass applies the visitor exclusions, the audience and the filter
+// groups.
 func (r *Rules) visitorPass(v *Visitor) bool {
+	for _, g := range r.excluded {
+		if groupPass(g, v) {
+			return false
+		}
+	}
 	switch r.audience {
 	case audKnown:
 		if !v.Known {
@@ -327,6 +333,16 @@ func (r *Rules) explain(ctx context.Context, p *page, vs *visitorState) (Explana
 	if err != nil {
 		return Explanation{}, false, errVisitor(err)
 	}
+	for gi, g := range r.excluded {
+		if groupPass(g, v) {
+			rule := fmt.Sprintf("visitorRules.exclusionGroups[%d]", gi)
+			descs := make([]string, len(g))
+			for i := range g {
+				descs[i] = g[i].desc
+			}
+			return Explanation{Outcome: ExcludedVisitor, Rule: rule, Reason: "excluded by " + rule + ": " + strings.Join(descs, " and ")}, false, nil
+		}
+	}
 	switch {
 	case r.audience == audKnown && !v.Known:
 		return Explanation{Outcome: WrongAudience, Rule: "visitorRules.audience", Reason: "shown only to known contacts; the visitor is not one"}, false, nil
@@ -336,7 +352,7 @@ func (r *Rules) explain(ctx context.Context, p *page, vs *visitorState) (Explana
 	if r.visitorPass(v) {
 		return Explanation{}, true, nil
 	}
-	if !v.Known {
+	if !v.Known && !r.facts {
 		return Explanation{Outcome: NoFilterGroup, Rule: "visitorRules.filterGroups", Reason: "filters match only known contacts; the visitor is not one"}, false, nil
 	}
 	var b strings.Builder

@@ -137,9 +137,13 @@ type VisitorRules struct {
 	// AudienceUnknown.
 	Audience string `json:"audience,omitempty"`
 	// FilterGroups are ORed; the filters inside a group are ANDed. No groups
-	// means no filter. Filters are contact-based, so a visitor who is not a
-	// known contact matches no group.
+	// means no filter. Contact filters (property, list) match only a known
+	// contact; fact filters match any visitor, known or not.
 	FilterGroups []FilterGroup `json:"filterGroups,omitempty"`
+	// ExclusionGroups say to whom the chatflow never shows: if any group
+	// matches (its filters ANDed), the chatflow is hidden whatever else
+	// matches, as with page exclusion rules.
+	ExclusionGroups []FilterGroup `json:"exclusionGroups,omitempty"`
 }
 
 // Values of VisitorRules.Audience.
@@ -159,9 +163,11 @@ type FilterGroup struct {
 	Filters []Filter `json:"filters"`
 }
 
-// Filter is a contact-property filter (Property set) or a list-membership
-// filter (List set); exactly one of the two. It matches only a known
-// contact. The zero Filter is invalid.
+// Filter is a contact-property filter (Property set), a list-membership
+// filter (List set) or a visitor-fact filter (Fact set); exactly one of the
+// three. Contact-property and list filters match only a known contact; a
+// fact filter matches any visitor by what the host knows of them. The zero
+// Filter is invalid.
 type Filter struct {
 	// Property is the contact property's internal name. Its type, which
 	// decides the operators the filter may use, comes from the property
@@ -170,6 +176,12 @@ type Filter struct {
 	Property string `json:"property,omitempty"`
 	// List is the ID of a list, for OpMemberOf and OpNotMemberOf.
 	List string `json:"list,omitempty"`
+	// Fact is the name of a fact the host knows of the visitor and passes
+	// in Visitor.Facts, known contact or not: a cookie, a query parameter
+	// it keeps, the referrer… (names such as "cookie.plan" are the host's
+	// choice). Fact filters take the string operators; a missing fact is
+	// unknown.
+	Fact string `json:"fact,omitempty"`
 	// Operator is one of the Op… constants allowed for the property's type
 	// (see the package documentation).
 	Operator Operator `json:"operator"`

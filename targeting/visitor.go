@@ -21,6 +21,12 @@ type Visitor struct {
 	Properties store.Properties
 	// Lists are the IDs of the lists the contact belongs to.
 	Lists []string
+	// Facts are what the host knows of the visitor, known contact or not,
+	// by name, for fact filters: the cookies it read, query parameters it
+	// kept from earlier pages, the referrer… A missing or empty value is
+	// unknown. (engine.StartRequest.Visitor is a natural source and sink:
+	// conditions see the same facts as visitor.*.)
+	Facts map[string]string
 }
 
 // VisitorFunc returns the visitor of the page view. Select calls it at most
@@ -41,6 +47,7 @@ const (
 // filter is a compiled Filter.
 type filter struct {
 	list           bool
+	fact           bool // prop names a fact of Visitor.Facts
 	prop           string
 	ptype          condition.PropertyType // string, number, date, enumeration or bool
 	op             opcode
@@ -58,6 +65,16 @@ type filter struct {
 // match reports whether the filter matches v. Filters are contact-based:
 // none matches a visitor who is not a known contact.
 func (f *filter) match(v *Visitor) bool {
+	if f.fact {
+		raw := strings.TrimSpace(v.Facts[f.prop])
+		if f.op == opKnown {
+			return (raw != "") != f.negate
+		}
+		if raw == "" {
+			return f.includeUnknown
+		}
+		return f.matchString(raw) != f.negate
+	}
 	if !v.Known {
 		return false
 	}
