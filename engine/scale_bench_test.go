@@ -93,12 +93,14 @@ func (w *leadWorld) turn(b *testing.B, c *leadConv) {
 	c.step++
 }
 
-// heapPerConversation reports the live heap divided by the conversations.
-func heapPerConversation(b *testing.B, live int) {
+// heapPerConversation reports the live heap divided by the conversations;
+// world is what holds them, kept alive until the heap is measured.
+func heapPerConversation(b *testing.B, live int, world any) {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/float64(live), "heapB/conv")
+	runtime.KeepAlive(world)
 }
 
 // BenchmarkLeadConversation runs the lead script over many live
@@ -115,7 +117,7 @@ func BenchmarkLeadConversation(b *testing.B) {
 				w.turn(b, &w.convs[i%live])
 			}
 			b.StopTimer()
-			heapPerConversation(b, live)
+			heapPerConversation(b, live, w)
 		})
 	}
 }
@@ -261,7 +263,7 @@ func BenchmarkLeadHandWritten(b *testing.B) {
 				steps[c]++
 			}
 			b.StopTimer()
-			heapPerConversation(b, live)
+			heapPerConversation(b, live, m)
 		})
 	}
 }
