@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/catalog"
 )
 
 // Survey is a flow's customer-satisfaction survey (options.survey; SPEC
@@ -27,17 +28,19 @@ type Survey struct {
 	After []Status `json:"after,omitempty"`
 	// Scale is the highest rating, 2 to 10 (the lowest is 1); 0 means 5.
 	Scale int `json:"scale,omitempty"`
-	// Question asks for the rating; "" means DefaultSurveyQuestion.
+	// Question asks for the rating; "" means the built-in text in the
+	// flow's language (catalog.SurveyQuestion; DefaultSurveyQuestion in
+	// English).
 	Question string `json:"question,omitempty"`
-	// CommentPrompt invites an optional comment; "" means
-	// DefaultSurveyCommentPrompt.
+	// CommentPrompt invites an optional comment; "" means the built-in
+	// text (catalog.SurveyCommentPrompt; DefaultSurveyCommentPrompt).
 	CommentPrompt string `json:"commentPrompt,omitempty"`
-	// Thanks is said when the answer is recorded; "" means
-	// DefaultSurveyThanks.
+	// Thanks is said when the answer is recorded; "" means the built-in
+	// text (catalog.SurveyThanks; DefaultSurveyThanks).
 	Thanks string `json:"thanks,omitempty"`
 }
 
-// The survey's default texts and scale.
+// The survey's default scale and its texts in English.
 const (
 	DefaultSurveyQuestion      = "How would you rate this conversation?"
 	DefaultSurveyCommentPrompt = "Anything you would like to add? (optional)"
@@ -91,13 +94,13 @@ func (l *loader) loadSurvey() {
 		}
 	}
 	if s.Question == "" {
-		s.Question = DefaultSurveyQuestion
+		s.Question = l.text(catalog.SurveyQuestion)
 	}
 	if s.CommentPrompt == "" {
-		s.CommentPrompt = DefaultSurveyCommentPrompt
+		s.CommentPrompt = l.text(catalog.SurveyCommentPrompt)
 	}
 	if s.Thanks == "" {
-		s.Thanks = DefaultSurveyThanks
+		s.Thanks = l.text(catalog.SurveyThanks)
 	}
 }
 

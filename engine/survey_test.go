@@ -110,3 +110,15 @@ func TestSurveyLoadErrors(t *testing.T) {
 	_, err = h.Engine.Feedback(t.Context(), engine.FeedbackRequest{ConversationID: "c", Rating: 1})
 	assert.ErrorIs(t, err, engine.ErrInvalidInput)
 }
+
+func TestSurveyTextsInTheFlowLanguage(t *testing.T) {
+	h := enginetest.New(t, []byte(`{"id": "nl", "version": 1, "language": "nl", "welcome": {"message": ["Hoi!"]},
+	 "options": {"survey": {"enabled": true}},
+	 "actions": [{"name": "bye", "type": "send_message", "settings": {"message": ["Doei"]}}]}`))
+	p := h.Start("c").Says("hoi").ExpectStatus(engine.StatusFinished).Reply().Survey
+	require.NotNil(t, p)
+	assert.Equal(t, "Hoe beoordeel je dit gesprek?", p.Question)
+	r, err := h.Engine.Feedback(t.Context(), engine.FeedbackRequest{ConversationID: "c", Rating: 5})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Bedankt voor je feedback!"}, r.Texts())
+}

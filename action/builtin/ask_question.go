@@ -55,6 +55,9 @@ type AskQuestion struct {
 	// MaxAttempts is how many unacceptable answers are allowed before the
 	// action fails; 0 means DefaultMaxAttempts.
 	MaxAttempts int `json:"maxAttempts,omitempty"`
+	// Preset is a common question (see Presets): it fills Message and
+	// Property, and so the validation, when they are not set.
+	Preset string `json:"preset,omitempty"`
 
 	def  condition.PropertyDef // the property's definition in the schema
 	hint action.Messages       // said for a rejected answer without ErrorMessage
@@ -93,6 +96,9 @@ func hintKey(def condition.PropertyDef, property string, quickRepliesOnly bool) 
 // and looks the property's type up in the schema. A question waits for the
 // visitor whenever it runs, unless it may be skipped.
 func (a *AskQuestion) Provision(p action.Provision) error {
+	if err := a.applyPreset(p); err != nil {
+		return err
+	}
 	if len(a.Message) == 0 {
 		return p.Errorf("message", "a question needs a message")
 	}
@@ -121,7 +127,7 @@ func (a *AskQuestion) Provision(p action.Provision) error {
 		}
 	}
 	if a.Property != "" {
-		a.def = p.Property(action.ContactObject, a.Property)
+		a.def = a.presetType(p.Property(action.ContactObject, a.Property))
 	}
 	a.hint = action.Messages{{Text: p.Text(hintKey(a.def, a.Property, a.DisableFreeText))}}
 	if !a.SkipIfKnown {

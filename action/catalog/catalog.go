@@ -72,6 +72,21 @@ const (
 	ResponseHour    Key = "response_time_hour"
 	ResponseHours   Key = "response_time_hours"
 	ResponseDay     Key = "response_time_day"
+	// The questions of Ask a question's presets (builtin.Presets): "question_"
+	// and the preset's name.
+	QuestionFirstName   Key = "question_first_name"
+	QuestionLastName    Key = "question_last_name"
+	QuestionEmail       Key = "question_email"
+	QuestionPhone       Key = "question_phone"
+	QuestionMobilePhone Key = "question_mobile_phone"
+	QuestionCompany     Key = "question_company"
+	QuestionWebsite     Key = "question_website"
+	QuestionJobTitle    Key = "question_job_title"
+	// The customer-satisfaction survey's question, comment prompt and
+	// thanks (options.survey).
+	SurveyQuestion      Key = "survey_question"
+	SurveyCommentPrompt Key = "survey_comment_prompt"
+	SurveyThanks        Key = "survey_thanks"
 )
 
 // Fallback is the language every lookup ends with.
