@@ -107,12 +107,8 @@ type agentReplyRequest struct {
 // agentReply adds an agent's answer to a handed-off conversation; the
 // visitor's widget picks it up on its next poll.
 func (a *app) agentReply(w http.ResponseWriter, r *http.Request) {
-	c, ok := a.agentConversation(w, r)
+	c, req, ok := decodeFor[agentReplyRequest](w, r, a.agentConversation)
 	if !ok {
-		return
-	}
-	var req agentReplyRequest
-	if !readJSON(w, r, &req) {
 		return
 	}
 	req.Text = strings.TrimSpace(req.Text)

@@ -241,12 +241,8 @@ type messageRequest struct {
 }
 
 func (a *app) sendMessage(w http.ResponseWriter, r *http.Request) {
-	c, ok := a.owned(w, r)
+	c, req, ok := decodeFor[messageRequest](w, r, a.owned)
 	if !ok {
-		return
-	}
-	var req messageRequest
-	if !readJSON(w, r, &req) {
 		return
 	}
 	switch {
@@ -309,18 +305,37 @@ func (a *app) sendMessage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	c, err = a.web.Conversation(r.Context(), c.ID)
+	a.answer(w, r, c.ID, req.After, func(v *chatView) { v.Outcome, v.Rejected = reply.Outcome, rejected })
+}
+
+// answer re-reads a conversation the request changed and answers with
+// its view: the transcript after seq after, and what comes next.
+func (a *app) answer(w http.ResponseWriter, r *http.Request, id string, after int64, decorate func(*chatView)) {
+	c, err := a.web.Conversation(r.Context(), id)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	v, err := a.view(r.Context(), c, req.After)
+	v, err := a.view(r.Context(), c, after)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	v.Outcome, v.Rejected = reply.Outcome, rejected
+	if decorate != nil {
+		decorate(v)
+	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// decodeFor loads the conversation of the path with load, which answers
+// the errors itself, then decodes the JSON body into a T.
+func decodeFor[T any](w http.ResponseWriter, r *http.Request, load func(http.ResponseWriter, *http.Request) (conversation, bool)) (conversation, T, bool) {
+	var req T
+	c, ok := load(w, r)
+	if !ok || !readJSON(w, r, &req) {
+		return c, req, false
+	}
+	return c, req, true
 }
 
 // consentRequest is the visitor's answer to the cookie banner, the
@@ -332,12 +347,8 @@ type consentRequest struct {
 }
 
 func (a *app) giveConsent(w http.ResponseWriter, r *http.Request) {
-	c, ok := a.owned(w, r)
+	c, req, ok := decodeFor[consentRequest](w, r, a.owned)
 	if !ok {
-		return
-	}
-	var req consentRequest
-	if !readJSON(w, r, &req) {
 		return
 	}
 	switch {
@@ -369,17 +380,8 @@ func (a *app) giveConsent(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, err)
 			return
 		}
-		if c, err = a.web.Conversation(r.Context(), c.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
 	}
-	v, err := a.view(r.Context(), c, req.After)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	a.answer(w, r, c.ID, req.After, nil)
 }
 
 // pollConversation returns the transcript after ?after=N: how the widget
