@@ -5,6 +5,7 @@
 //	go run ./examples/chat -template NAME        # another template
 //	go run ./examples/chat -list                 # the template names
 //	go run ./examples/chat -db chat.db           # stores in chat.db: quit, run again, go on
+//	go run ./examples/chat -stats -funnel f.svg  # then the bot's analytics, and its funnel as SVG
 //
 // Type your answers; for quick replies type the option's number or its text.
 // /booked pretends you booked an offered meeting; /quit leaves. The bots run
@@ -13,11 +14,19 @@
 // visitor's lines from it without prompting or pausing, so it can be scripted:
 //
 //	printf 'hi\nAda\nada@example.com\n3\n' | go run ./examples/chat
+//
+// With -stats the program feeds every reply to an analytics aggregator
+// (package engine/analytics) and, after the conversation, prints the
+// report: a table per action and the JSON export. A conversation the
+// script left unfinished is swept as abandoned first (not with -db, whose
+// conversation may be resumed). -funnel also writes the SVG funnel.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,11 +35,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/engine"
+	"github.com/chatflow/chatflow/engine/analytics"
 	"github.com/chatflow/chatflow/examples/templates"
 	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/sqlite"
@@ -40,6 +51,8 @@ func main() {
 	name := flag.String("template", "qualify-leads", "the template to chat with")
 	list := flag.Bool("list", false, "list the templates and exit")
 	dbPath := flag.String("db", "", "keep the stores in this SQLite file, so that a conversation resumes after a restart")
+	stats := flag.Bool("stats", false, "after the conversation, print the bot's analytics (a table and JSON)")
+	funnel := flag.String("funnel", "", "with -stats, also write the analytics funnel as SVG to this file")
 	flag.Parse()
 	if *list {
 		fmt.Println(strings.Join(templates.Names(), "\n"))
@@ -47,7 +60,8 @@ func main() {
 	}
 	fi, err := os.Stdin.Stat()
 	interactive := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	if err := run(context.Background(), *name, *dbPath, os.Stdin, os.Stdout, interactive); err != nil {
+	opts := options{template: *name, db: *dbPath, interactive: interactive, stats: *stats || *funnel != "", funnel: *funnel}
+	if err := chat(context.Background(), opts, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
 	}
@@ -59,6 +73,28 @@ func main() {
 // stores are in that SQLite file, and an unfinished conversation of an
 // earlier run goes on where it stopped.
 func run(ctx context.Context, name, dbPath string, in io.Reader, out io.Writer, interactive bool) error {
+	return chat(ctx, options{template: name, db: dbPath, interactive: interactive}, in, out)
+}
+
+// options are the command's flags.
+type options struct {
+	template, db string
+	interactive  bool
+	// stats prints the analytics after the conversation; funnel, if set,
+	// is where the SVG funnel is written.
+	stats  bool
+	funnel string
+}
+
+// chat is run with every option.
+func chat(ctx context.Context, opts options, in io.Reader, out io.Writer) error {
+	name, dbPath, interactive := opts.template, opts.db, opts.interactive
+	var agg *analytics.Aggregator
+	observe := func(*engine.Reply) {}
+	if opts.stats {
+		agg = analytics.New(analytics.Config{})
+		observe = agg.AddReply
+	}
 	data, err := templates.JSON(name)
 	if err != nil {
 		return err
@@ -97,6 +133,7 @@ func run(ctx context.Context, name, dbPath string, in io.Reader, out io.Writer, 
 		if err != nil {
 			return err
 		}
+		observe(reply)
 		fmt.Fprintf(out, "Chatting with %q. Type /quit to leave.\n", flow.Name())
 		if c := reply.Consent; c != nil && c.DataProcessing != nil {
 			fmt.Fprintf(out, "(privacy notice) %s\n", c.DataProcessing.Text)
@@ -129,6 +166,7 @@ func run(ctx context.Context, name, dbPath string, in io.Reader, out io.Writer, 
 				fmt.Fprintln(out, "(", err, ")")
 			} else {
 				reply = next
+				observe(reply)
 				show(out, reply, interactive)
 			}
 			if reply.Status.Over() {
@@ -155,12 +193,62 @@ func run(ctx context.Context, name, dbPath string, in io.Reader, out io.Writer, 
 			continue
 		}
 		reply = next
+		observe(reply)
 		show(out, reply, interactive)
 		if reply.Status.Over() {
 			break
 		}
 	}
-	return summary(ctx, out, eng, contacts, conv)
+	if agg != nil && dbPath == "" {
+		// The visitor of a script that stops mid-conversation never comes
+		// back: sweep as if the session timeout had passed.
+		res, err := eng.Sweep(ctx, engine.SweepRequest{Now: time.Now().Add(time.Duration(flow.Options().SessionTimeout) + time.Second)})
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Replies {
+			observe(r)
+		}
+	}
+	if err := summary(ctx, out, eng, contacts, conv); err != nil {
+		return err
+	}
+	if agg != nil {
+		return printStats(out, agg.Report(analytics.Query{FlowID: flow.ID(), Version: flow.Version(), Actions: flow.ActionNames()}), opts.funnel)
+	}
+	return nil
+}
+
+// printStats prints an analytics report as a table and as JSON, and
+// writes its funnel to funnelPath when set.
+func printStats(out io.Writer, r analytics.Report, funnelPath string) error {
+	fmt.Fprintf(out, "\n-- analytics of %s v%d\n", r.FlowID, r.Version)
+	fmt.Fprintf(out, "   started %d, engaged %d, completed %d, handed off %d, abandoned %d\n", r.Started, r.Engaged, r.Completed, r.HandedOff, r.Abandoned)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "   action\treached\tcompleted\tskipped\tfailed\trejected\tdrop-off")
+	for _, s := range r.Funnel {
+		fmt.Fprintf(tw, "   %s\t%d\t%d\t%d\t%d\t%d\t%d\n", s.Action, s.Reached, s.Completed, s.Skipped, s.Failed, s.Rejected, s.DropOff)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s\n", data)
+	if funnelPath == "" {
+		return nil
+	}
+	var svg bytes.Buffer
+	if err := analytics.WriteFunnelSVG(&svg, r); err != nil {
+		return err
+	}
+	if err := os.WriteFile(funnelPath, svg.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "-- funnel written to %s\n", funnelPath)
+	return nil
 }
 
 // pick maps a typed number to the quick reply it numbers.

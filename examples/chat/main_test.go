@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,4 +71,22 @@ func TestResumesAfterRestart(t *testing.T) {
 	var third bytes.Buffer
 	require.NoError(t, run(context.Background(), "qualify-leads", db, strings.NewReader("/quit\n"), &third, false))
 	assert.Contains(t, third.String(), "Hi there!")
+}
+
+// -stats prints the analytics after a scripted run, the unfinished
+// conversation swept as abandoned, and -funnel writes the SVG.
+func TestStats(t *testing.T) {
+	var out bytes.Buffer
+	svg := filepath.Join(t.TempDir(), "funnel.svg")
+	in := strings.NewReader("hi\nAda\nada@example.com\n")
+	require.NoError(t, chat(context.Background(), options{template: "qualify-leads", stats: true, funnel: svg}, in, &out))
+	s := out.String()
+	assert.Contains(t, s, "-- conversation abandoned")
+	assert.Contains(t, s, "started 1, engaged 1, completed 0, handed off 0, abandoned 1")
+	assert.Regexp(t, `ask_size\s+1\s+0\s+0\s+0\s+0\s+1`, s)
+	assert.Contains(t, s, `"flowId": "qualify-leads"`)
+	data, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "<svg")
+	assert.Contains(t, string(data), "ask_size")
 }
