@@ -55,6 +55,11 @@ type Ports struct {
 	// (a webhook's urlSecret, secretHeaders, secretQuery and
 	// signingSecret), at every call.
 	Secrets Secrets
+	// WebhookOutbox delivers the requests of webhooks that do not wait
+	// for feedback after the turn, so they never hold the conversation
+	// (see WebhookOutbox; MemoryWebhookOutbox for one process). nil means
+	// such a request is sent once during the turn.
+	WebhookOutbox WebhookOutbox
 }
 
 // Secrets resolves secrets by name: the host keeps them (a vault, the

@@ -49,10 +49,16 @@ const webhookUserAgent = "chatflow-webhook/1"
 //	  "secretHeaders": {"Authorization": "crm_token"},
 //	  "errorMessage": ["Sorry, I can't look that up right now."]}}
 //
-// Without WaitForResponse the call is still made during the turn, bounded
-// by the policy's timeout, and its body is ignored: any 2xx status counts
-// as success. With it, the response (type hook.Response, JSON; an empty body
-// is an empty response) steers the conversation:
+// Without WaitForResponse the webhook never holds the conversation: with
+// Ports.WebhookOutbox set, the request is handed to the outbox (an
+// EventWebhookQueued event) and the bot moves on at once, while the outbox
+// delivers it with retries (see WebhookOutbox, WebhookSender); without an
+// outbox it is sent once during the turn, bounded by the policy's timeout.
+// Its response body is ignored and any 2xx status counts as success. A
+// failure is an EventWebhookFailed event, never the end of the chat: the
+// action completes, ErrorMessage is not said and the failure path is not
+// taken. With WaitForResponse, the response (type hook.Response, JSON; an
+// empty body is an empty response) steers the conversation:
 //
 //   - botMessage is said as it is, never evaluated as a template (the
 //     request carries the contact's properties, so the webhook can
@@ -71,7 +77,7 @@ const webhookUserAgent = "chatflow-webhook/1"
 //     clears it, and leaving it out keeps the previous state.
 //
 // Texts of the response must be valid UTF-8 without NUL bytes. A failed
-// call — transport error, timeout, status other than 2xx, a response
+// call of a webhook that waits for feedback — transport error, timeout, status other than 2xx, a response
 // larger than the policy allows, malformed JSON, or a response that breaks
 // the contract or a limit — says ErrorMessage, if set, and fails the
 // action: the engine then follows its failure path, or else shows the
@@ -219,8 +225,13 @@ func checkWebhookHeader(name, value string) error {
 	return nil
 }
 
-// Run posts the visitor's latest input and applies the response.
+// Run posts the visitor's latest input and applies the response; a
+// webhook that does not wait for feedback is queued (or sent) and the
+// action completes whatever becomes of it.
 func (w *Webhook) Run(ctx context.Context, t action.Turn) (action.Result, error) {
+	if !w.WaitForResponse {
+		return w.deliverLater(ctx, t), nil
+	}
 	h := w.hook()
 	return h.run(ctx, t, t.Input(), nil), nil
 }
@@ -252,15 +263,15 @@ func (w *Webhook) post(ctx context.Context, t action.Turn, req hook.Request) (ho
 		return hook.Response{}, err
 	}
 	defer release()
-	return w.send(ctx, client, pol, req, t.IdempotencyKey())
-}
-
-// send posts req with client and reads the response.
-func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPolicy, req hook.Request, idemKey string) (hook.Response, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return hook.Response{}, fmt.Errorf("encoding the request: %w", err)
 	}
+	return w.send(ctx, client, pol, body, t.IdempotencyKey())
+}
+
+// send posts body with client and reads the response.
+func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPolicy, body []byte, idemKey string) (hook.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, pol.Timeout)
 	defer cancel()
 	sec, err := w.secrets(ctx, pol)
@@ -296,7 +307,7 @@ func (w *Webhook) send(ctx context.Context, client *http.Client, pol WebhookPoli
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return hook.Response{}, fmt.Errorf("%w: %s", ErrWebhookStatus, resp.Status)
+		return hook.Response{}, &WebhookStatusError{Code: resp.StatusCode, Status: resp.Status}
 	}
 	if !w.WaitForResponse {
 		return hook.Response{}, nil

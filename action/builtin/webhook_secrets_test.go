@@ -203,7 +203,7 @@ func TestWebhookSecretFailures(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := srv.calls()
-			w, _ := mustLoad[*Webhook](t, WebhookType, `{"url": "`+srv.URL+`", `+tc.settings+`, "errorMessage": ["Sorry."]}`, store.Stores{}, secretPorts(tc.sec))
+			w, _ := mustLoad[*Webhook](t, WebhookType, `{"url": "`+srv.URL+`", "waitForResponse": true, `+tc.settings+`, "errorMessage": ["Sorry."]}`, store.Stores{}, secretPorts(tc.sec))
 			turn := newFakeTurn()
 			res, err := w.Run(context.Background(), turn)
 			must.NoError(t, err)
@@ -219,7 +219,7 @@ func TestWebhookSecretFailures(t *testing.T) {
 
 	for name, value := range map[string]string{"not a URL": "s3cr3t", "ftp": "ftp://host/s3cr3t", "no host": "https:///s3cr3t", "unparsable": "http://h/%zzs3cr3t"} {
 		t.Run("urlSecret "+name, func(t *testing.T) {
-			w, _ := mustLoad[*Webhook](t, WebhookType, `{"urlSecret": "hook_url"}`, store.Stores{},
+			w, _ := mustLoad[*Webhook](t, WebhookType, `{"urlSecret": "hook_url", "waitForResponse": true}`, store.Stores{},
 				secretPorts(&fakeSecrets{values: map[string]string{"hook_url": value}}))
 			res, err := w.Run(context.Background(), newFakeTurn())
 			must.NoError(t, err)
