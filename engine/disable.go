@@ -98,21 +98,7 @@ func (e *Engine) closeDisabled(ctx context.Context, s *Session, version int64, n
 	if s.Status.Over() {
 		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConversationOver}, nil
 	}
-	f, err := e.Flow(s.FlowID, s.FlowVersion)
-	if err != nil {
-		if f, err = e.Flow(s.FlowID, 0); err != nil {
-			return nil, err
-		}
-	}
-	t := newTurn(ctx, e, f, s, now, "")
-	t.notMessage = true
-	t.close()
-	r, err := e.commit(ctx, t, version)
-	if err != nil {
-		return nil, err
-	}
-	r.Outcome = OutcomeFlowDisabled
-	return r, nil
+	return e.end(ctx, s, version, now, OutcomeFlowDisabled, (*turn).close)
 }
 
 // close ends the bot part because the chatflow was switched off.

@@ -65,9 +65,13 @@ const (
 // one quick reply per rating (values "1" to the scale, lowest first) and the
 // comment prompt.
 type SurveyPrompt struct {
-	Question      string              `json:"question"`
-	Ratings       []action.QuickReply `json:"ratings"`
-	CommentPrompt string              `json:"commentPrompt"`
+	// Question asks for the rating.
+	Question string `json:"question"`
+	// Ratings are the ratings to choose from, lowest first; a choice's
+	// Value is the FeedbackRequest.Rating.
+	Ratings []action.QuickReply `json:"ratings"`
+	// CommentPrompt invites the optional comment.
+	CommentPrompt string `json:"commentPrompt"`
 }
 
 // loadSurvey checks options.survey and fills in its defaults.
@@ -157,7 +161,9 @@ type FeedbackRequest struct {
 
 // SurveyResponse is a recorded survey answer.
 type SurveyResponse struct {
-	Rating  int    `json:"rating"`
+	// Rating is from 1 to the survey's scale.
+	Rating int `json:"rating"`
+	// Comment is the visitor's comment, "" for none.
 	Comment string `json:"comment,omitempty"`
 }
 

@@ -98,7 +98,9 @@ type SweepResult struct {
 // session store that implements store.IdleSessions; with another, Sweep
 // fails with an error matching ErrInvalidConfig. Sessions saved before the
 // store kept idle times (an older schema) are found once they are saved
-// again.
+// again. A conversation of a chatflow this engine has not published is left
+// for an engine that has: sweep from processes that publish every
+// chatflow.
 //
 // On an error the sweep stops; the replies of the conversations already
 // ended are returned with it, and the rest are found by the next sweep.
@@ -150,11 +152,8 @@ func (e *Engine) sweepOne(ctx context.Context, id string, now time.Time) (*Reply
 	if _, err := e.flush(ctx, s); err != nil {
 		return nil, err
 	}
-	f, err := e.Flow(s.FlowID, s.FlowVersion)
-	if err != nil {
-		if f, err = e.Flow(s.FlowID, 0); err != nil {
-			return nil, nil // no version of its flow is published: leave it
-		}
+	if _, err := e.flowOf(s); err != nil {
+		return nil, nil // no version of its flow is published: leave it
 	}
 	due := e.idleAt(s)
 	if due.IsZero() || !due.Before(now) {
@@ -163,16 +162,33 @@ func (e *Engine) sweepOne(ctx context.Context, id string, now time.Time) (*Reply
 		_, err := e.saveSession(ctx, s, rec.Version)
 		return nil, err
 	}
+	if e.disabledFlow(s.FlowID) {
+		return e.end(ctx, s, rec.Version, now, OutcomeFlowDisabled, (*turn).close)
+	}
+	return e.end(ctx, s, rec.Version, now, OutcomeAbandoned, (*turn).abandon)
+}
+
+// flowOf returns the flow version a session runs, else the latest version
+// of its chatflow.
+func (e *Engine) flowOf(s *Session) (*Flow, error) {
+	f, err := e.Flow(s.FlowID, s.FlowVersion)
+	if err != nil {
+		return e.Flow(s.FlowID, 0)
+	}
+	return f, nil
+}
+
+// end ends a session's bot part without a visitor message (a sweep, a
+// switched-off chatflow) with how, and returns the reply with outcome.
+func (e *Engine) end(ctx context.Context, s *Session, version int64, now time.Time, outcome Outcome, how func(*turn)) (*Reply, error) {
+	f, err := e.flowOf(s)
+	if err != nil {
+		return nil, err
+	}
 	t := newTurn(ctx, e, f, s, now, "")
 	t.notMessage = true
-	outcome := OutcomeAbandoned
-	if e.disabledFlow(s.FlowID) {
-		outcome = OutcomeFlowDisabled
-		t.close()
-	} else {
-		t.abandon()
-	}
-	r, err := e.commit(ctx, t, rec.Version)
+	how(t)
+	r, err := e.commit(ctx, t, version)
 	if err != nil {
 		return nil, err
 	}

@@ -165,34 +165,8 @@ func (s *Spec) Compile(schema condition.Schema) (*Rules, error) {
 		default:
 			errs.add("visitorRules.audience", "unknown audience %q (want %s, %s or %s)", vr.Audience, AudienceAll, AudienceKnown, AudienceUnknown)
 		}
-		for gi, g := range vr.FilterGroups {
-			gpath := fmt.Sprintf("visitorRules.filterGroups[%d]", gi)
-			if len(g.Filters) == 0 {
-				errs.add(gpath+".filters", "a filter group needs at least one filter")
-				continue
-			}
-			group := make([]filter, 0, len(g.Filters))
-			for fi := range g.Filters {
-				if f, ok := cfg.filter(&errs, &g.Filters[fi], fmt.Sprintf("%s.filters[%d]", gpath, fi)); ok {
-					group = append(group, f)
-				}
-			}
-			r.groups = append(r.groups, group)
-		}
-		for gi, g := range vr.ExclusionGroups {
-			gpath := fmt.Sprintf("visitorRules.exclusionGroups[%d]", gi)
-			if len(g.Filters) == 0 {
-				errs.add(gpath+".filters", "an exclusion group needs at least one filter")
-				continue
-			}
-			group := make([]filter, 0, len(g.Filters))
-			for fi := range g.Filters {
-				if f, ok := cfg.filter(&errs, &g.Filters[fi], fmt.Sprintf("%s.filters[%d]", gpath, fi)); ok {
-					group = append(group, f)
-				}
-			}
-			r.excluded = append(r.excluded, group)
-		}
+		r.groups = cfg.groups(&errs, vr.FilterGroups, "visitorRules.filterGroups", "a filter group")
+		r.excluded = cfg.groups(&errs, vr.ExclusionGroups, "visitorRules.exclusionGroups", "an exclusion group")
 		for _, gs := range [][]FilterGroup{vr.FilterGroups, vr.ExclusionGroups} {
 			for _, g := range gs {
 				for _, f := range g.Filters {
@@ -212,6 +186,27 @@ func (s *Spec) Compile(schema condition.Schema) (*Rules, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// groups compiles filter groups found at path; what names a group in
+// errors.
+func (c *compiler) groups(errs *problems, in []FilterGroup, path, what string) [][]filter {
+	var out [][]filter
+	for gi, g := range in {
+		gpath := fmt.Sprintf("%s[%d]", path, gi)
+		if len(g.Filters) == 0 {
+			errs.add(gpath+".filters", "%s needs at least one filter", what)
+			continue
+		}
+		group := make([]filter, 0, len(g.Filters))
+		for fi := range g.Filters {
+			if f, ok := c.filter(errs, &g.Filters[fi], fmt.Sprintf("%s.filters[%d]", gpath, fi)); ok {
+				group = append(group, f)
+			}
+		}
+		out = append(out, group)
+	}
+	return out
 }
 
 // checkOp reports whether op is in allowed, adding an error if not.

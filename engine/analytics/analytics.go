@@ -401,10 +401,13 @@ type Snapshot struct {
 
 // Cell is the counts of one flow version in one time bucket.
 type Cell struct {
-	FlowID  string    `json:"flowId"`
-	Version int       `json:"version"`
-	Start   time.Time `json:"start"`
-	Counts  Counts    `json:"counts"`
+	// FlowID and Version are the flow version counted.
+	FlowID  string `json:"flowId"`
+	Version int    `json:"version"`
+	// Start is when the bucket starts (UTC).
+	Start time.Time `json:"start"`
+	// Counts are the bucket's counts.
+	Counts Counts `json:"counts"`
 }
 
 // Snapshot returns a copy of everything counted, ordered by flow, version

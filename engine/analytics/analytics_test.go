@@ -30,10 +30,10 @@ const flow = `{"id": "leads", "version": 1, "welcome": {"message": ["Hi!"]},
   {"name": "route", "type": "send_to_team_member", "settings": {"assign": "nobody"}}]}`
 
 // scripted runs a few conversations through the harness, feeding every
-// reply, and the sweep's, to agg.
-func scripted(t *testing.T, agg *analytics.Aggregator) *enginetest.Harness {
+// reply, the feedback's and the sweep's included.
+func scripted(t *testing.T, feed func(*engine.Reply)) *enginetest.Harness {
 	h := enginetest.New(t, []byte(flow))
-	h.OnReply = agg.AddReply
+	h.OnReply = feed
 	h.Start("done").Says("hi").Says("Ada").Says("nope").Says("ada@example.com").ExpectStatus(engine.StatusFinished)
 	h.Start("handed").Says("hi").Says("Bo").Says("bo@bigcorp.example").ExpectStatus(engine.StatusHandedOff)
 	h.Start("left1").Says("hi").Says("Cy")
@@ -42,21 +42,21 @@ func scripted(t *testing.T, agg *analytics.Aggregator) *enginetest.Harness {
 	for _, fb := range []engine.FeedbackRequest{{ConversationID: "done", Rating: 4, Comment: "nice"}, {ConversationID: "handed", Rating: 2}} {
 		r, err := h.Engine.Feedback(t.Context(), fb)
 		require.NoError(t, err)
-		agg.AddReply(r)
+		feed(r)
 	}
 	h.Clock.Advance(time.Hour)
 	res, err := h.Engine.Sweep(t.Context(), engine.SweepRequest{})
 	require.NoError(t, err)
 	require.Len(t, res.Replies, 2)
 	for _, r := range res.Replies {
-		agg.AddReply(r)
+		feed(r)
 	}
 	return h
 }
 
 func TestAggregatorCountsAConversationFunnel(t *testing.T) {
 	agg := analytics.New(analytics.Config{})
-	h := scripted(t, agg)
+	h := scripted(t, agg.AddReply)
 	r := agg.Report(analytics.Query{FlowID: "leads", Actions: h.Flow.ActionNames()})
 	assert.Equal(t, int64(5), r.Started)
 	assert.Equal(t, int64(4), r.Engaged)
@@ -98,37 +98,20 @@ func TestAggregatorCountsAConversationFunnel(t *testing.T) {
 
 func TestAggregatorMergesPartialResults(t *testing.T) {
 	whole := analytics.New(analytics.Config{})
-	scripted(t, whole)
+	scripted(t, whole.AddReply)
 
 	// The same events split over two processes, merged through JSON.
 	a, b := analytics.New(analytics.Config{}), analytics.New(analytics.Config{})
 	var n int
-	split := analytics.New(analytics.Config{})
-	h := enginetest.New(t, []byte(flow))
-	h.OnReply = func(r *engine.Reply) {
+	scripted(t, func(r *engine.Reply) {
 		n++
 		if n%2 == 0 {
 			a.AddReply(r)
 		} else {
 			b.AddReply(r)
 		}
-	}
-	h.Start("done").Says("hi").Says("Ada").Says("nope").Says("ada@example.com")
-	h.Start("handed").Says("hi").Says("Bo").Says("bo@bigcorp.example")
-	h.Start("left1").Says("hi").Says("Cy")
-	h.Start("left2").Says("hi")
-	h.Start("browsing")
-	for _, fb := range []engine.FeedbackRequest{{ConversationID: "done", Rating: 4, Comment: "nice"}, {ConversationID: "handed", Rating: 2}} {
-		r, err := h.Engine.Feedback(t.Context(), fb)
-		require.NoError(t, err)
-		a.AddReply(r)
-	}
-	h.Clock.Advance(time.Hour)
-	res, err := h.Engine.Sweep(t.Context(), engine.SweepRequest{})
-	require.NoError(t, err)
-	for _, r := range res.Replies {
-		b.AddReply(r)
-	}
+	})
+	split := analytics.New(analytics.Config{})
 	for _, part := range []*analytics.Aggregator{a, b} {
 		data, err := json.Marshal(part.Snapshot())
 		require.NoError(t, err)
@@ -141,7 +124,7 @@ func TestAggregatorMergesPartialResults(t *testing.T) {
 
 	// Buckets of another width do not merge.
 	daily := analytics.New(analytics.Config{Bucket: 24 * time.Hour})
-	err = daily.Merge(whole.Snapshot())
+	err := daily.Merge(whole.Snapshot())
 	assert.True(t, errors.Is(err, analytics.ErrBucketMismatch), "%v", err)
 	assert.Empty(t, daily.Snapshot().Cells)
 }
@@ -157,7 +140,7 @@ func TestAggregatorIgnoresUnstampedAndUncountedEvents(t *testing.T) {
 
 func TestReportJSON(t *testing.T) {
 	agg := analytics.New(analytics.Config{})
-	h := scripted(t, agg)
+	h := scripted(t, agg.AddReply)
 	data, err := json.MarshalIndent(agg.Report(analytics.Query{FlowID: "leads", Version: 1, Actions: h.Flow.ActionNames()}), "", "  ")
 	require.NoError(t, err)
 	enginetest.Golden(t, "testdata/report.golden.json", data, h.Update)
@@ -165,7 +148,7 @@ func TestReportJSON(t *testing.T) {
 
 func TestFunnelSVG(t *testing.T) {
 	agg := analytics.New(analytics.Config{})
-	h := scripted(t, agg)
+	h := scripted(t, agg.AddReply)
 	var buf bytes.Buffer
 	require.NoError(t, analytics.WriteFunnelSVG(&buf, agg.Report(analytics.Query{FlowID: "leads", Actions: h.Flow.ActionNames()})))
 	wellFormed(t, buf.Bytes())
