@@ -25,12 +25,14 @@ func TestFlowSectionsMatchSchema(t *testing.T) {
 		"channels":  string(channelFlow(`"channels":["facebook_messenger","chat"],`)),
 		"texts":     string(languageFlow("nl", `"texts":{"yes":"Zeker","invalid_email":"Geen geldig adres."},`)),
 		"schedules": `{"id":"h","version":1,` + supportHours + `"welcome":{"message":["Hi"]},"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`,
+		"offer":     string(offerFlow(`,"anonymous":"skip","maxAttempts":2,"errorMessage":["?"],"emailPrompt":["Email?"]`)),
 	} {
 		assert.NoError(t, valid(doc), name)
 	}
 	for name, doc := range map[string]string{
 		"channel twice":     string(channelFlow(`"channels":["chat","chat"],`)),
 		"text not a string": string(languageFlow("nl", `"texts":{"yes":1},`)),
+		"offer anonymous":   string(offerFlow(`,"anonymous":"never"`)),
 		"bad schedule":      `{"id":"h","version":1,"schedules":{"s":{"hours":{"mon":[]}}},"welcome":{"message":["Hi"]},"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`,
 	} {
 		assert.Error(t, valid(doc), name)
