@@ -25,6 +25,7 @@ func TestFlowSectionsMatchSchema(t *testing.T) {
 		"channels":  string(channelFlow(`"channels":["facebook_messenger","chat"],`)),
 		"texts":     string(languageFlow("nl", `"texts":{"yes":"Zeker","invalid_email":"Geen geldig adres."},`)),
 		"schedules": `{"id":"h","version":1,` + supportHours + `"welcome":{"message":["Hi"]},"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`,
+		"live chat": string(liveChatFlow("nl", `,"onlyAvailable":false,"emailCapture":{"when":"always"},"behaviors":{"available":{"typicalResponseTime":"day"},"offline":{"show":"hide_launcher"}}`)),
 		"offer":     string(offerFlow(`,"anonymous":"skip","maxAttempts":2,"errorMessage":["?"],"emailPrompt":["Email?"]`)),
 	} {
 		assert.NoError(t, valid(doc), name)
@@ -33,6 +34,8 @@ func TestFlowSectionsMatchSchema(t *testing.T) {
 		"channel twice":     string(channelFlow(`"channels":["chat","chat"],`)),
 		"text not a string": string(languageFlow("nl", `"texts":{"yes":1},`)),
 		"offer anonymous":   string(offerFlow(`,"anonymous":"never"`)),
+		"live chat capture": string(liveChatFlow("en", `,"emailCapture":{"when":"sometimes"}`)),
+		"live chat display": string(liveChatFlow("en", `,"behaviors":{"offline":{"show":"blink"}}`)),
 		"bad schedule":      `{"id":"h","version":1,"schedules":{"s":{"hours":{"mon":[]}}},"welcome":{"message":["Hi"]},"actions":[{"name":"a","type":"send_message","settings":{"message":["x"]}}]}`,
 	} {
 		assert.Error(t, valid(doc), name)

@@ -1,5 +1,6 @@
 // Package builtin holds the fourteen action types of HubSpot bots (SPEC
-// §3), one file each, named after the type's name in flow JSON. The engine
+// §3) and HubSpot's live chat as an action type (live_chat, SPEC §9), one
+// file each, named after the type's name in flow JSON. The engine
 // registers them by default, bound to its stores and ports; a host never
 // needs to call Types itself.
 //
@@ -129,6 +130,7 @@ func Types(stores store.Stores, ports Ports) []action.Type {
 		{Name: WebhookType, Doc: "Post the conversation to a webhook and optionally follow its response.", New: func() action.Action { return &Webhook{svc: s} }},
 		{Name: CodeSnippetType, Doc: "Run a host-registered code snippet and follow its response.", New: func() action.Action { return &CodeSnippet{svc: s} }},
 		{Name: BookMeetingType, Doc: "Share a meeting link and wait for the booking.", New: func() action.Action { return &BookMeeting{svc: s} }},
+		{Name: LiveChatType, Doc: "Connect the visitor to the team: email capture, automatic assignment, availability display.", New: func() action.Action { return &LiveChat{TeamRouting: TeamRouting{svc: s}} }},
 	}
 }
 

@@ -46,6 +46,9 @@ var scripts = map[string]func(c *enginetest.Conversation){
 	"knowledge-base-support": func(c *enginetest.Conversation) {
 		c.Says("hi").Says("where are my invoices").Clicks("no").Clicks("team")
 	},
+	"live-chat": func(c *enginetest.Conversation) {
+		c.Says("Do you ship to Norway?").Says("zoe@example.com")
+	},
 	"offline": func(c *enginetest.Conversation) {
 		c.Says("hello").Says("zoe@example.com").Says("Do you ship to Norway?")
 	},

@@ -33,7 +33,7 @@ func golden(name string) string { return filepath.Join("testdata", name+".golden
 
 func TestEveryTemplateHasAGoldenTranscript(t *testing.T) {
 	names := templates.Names()
-	assert.Len(t, names, 6, "the six templates of the spec: %v", names)
+	assert.Len(t, names, 7, "the six bot templates of the spec and the live chat: %v", names)
 	for _, n := range names {
 		assert.FileExists(t, golden(n))
 	}
@@ -142,6 +142,26 @@ func TestConciergeAsksForTheEmailWhenTheTeamIsAway(t *testing.T) {
 		ExpectStatus(engine.StatusHandedOff).ExpectProperty("email", "sam@example.com")
 	require.NotNil(t, c.Reply().Handoff)
 	assert.Equal(t, string(builtin.RoutedClosed), c.Reply().Handoff.Outcome)
+}
+
+// TestLiveChat: the live chat connects the visitor to the team, and
+// collects the email address first when nobody is available.
+func TestLiveChat(t *testing.T) {
+	h, sb := harness(t, "live-chat")
+	lc, ok := h.Flow.LiveChat()
+	require.True(t, ok)
+	p, err := lc.Presence(t.Context(), h.Clock.Now())
+	require.NoError(t, err)
+	assert.Equal(t, availability.StateAvailable, p.State)
+	assert.Equal(t, "Typically replies in a few minutes", p.ResponseTimeText)
+	c := h.Start("on").Says("Do you ship to Norway?").ExpectBot("Connecting you with our support team — one moment.").
+		ExpectStatus(engine.StatusHandedOff)
+	assert.Equal(t, []string{"ana"}, c.Reply().Handoff.UserIDs)
+
+	sb.Directory.SetStatus("ana", availability.Away)
+	h.Start("c").Says("Do you ship to Norway?").Says("zoe@example.com").
+		ExpectBot("Thanks! We'll email you as soon as we're back.").ExpectProperty("email", "zoe@example.com").
+		MatchGolden(golden("live-chat"))
 }
 
 func TestTemplatesAsFS(t *testing.T) {
