@@ -261,6 +261,9 @@ func (e *Engine) commitWithin(ctx context.Context, t *turn, expected int64, last
 	r, err := e.commit(ctx, t, expected)
 	if err == nil && late {
 		r.Outcome = OutcomeOutsideWindow
+		// A text channel would send the survey as a message too; the
+		// host asks MessagingWindow before offering it later.
+		r.Survey = nil
 	}
 	return r, err
 }

@@ -220,3 +220,22 @@ func TestDefaultChannelRules(t *testing.T) {
 	r[engine.ChannelMessenger] = engine.ChannelRule{}
 	assert.NotZero(t, engine.DefaultChannelRules()[engine.ChannelMessenger], "the caller's copy")
 }
+
+// TestLateReplyOffersNoSurvey: a survey is a message on a text channel
+// too, so a reply withheld for the window carries none.
+func TestLateReplyOffersNoSurvey(t *testing.T) {
+	var clock *enginetest.Clock
+	cfg := engine.Config{Actions: []action.Type{{Name: "slow", New: func() action.Action { return slow{&clock} }}}}
+	flow := `{"id":"s","version":1,"options":{"sessionTimeout":"48h","survey":{"enabled":true}},"welcome":{"message":["Hi"]},"actions":[
+	  {"name":"ask","type":"ask_question","settings":{"message":["Name?"]}},
+	  {"name":"work","type":"slow","end":true}]}`
+	h := enginetest.NewWith(t, cfg, []byte(flow))
+	clock = h.Clock
+	in := h.StartWith(engine.StartRequest{ConversationID: "in", Channel: engine.ChannelMessenger}).Says("hi").Says("Ada").
+		ExpectStatus(engine.StatusFinished)
+	assert.NotNil(t, in.Reply().Survey, "a reply in time offers the survey")
+	c := h.StartWith(engine.StartRequest{ConversationID: "late", Channel: engine.ChannelMessenger}).Says("hi")
+	c.Send(engine.Input{Text: "Ada", Time: h.Clock.Now().Add(-23 * time.Hour)}).
+		ExpectOutcome(engine.OutcomeOutsideWindow).ExpectStatus(engine.StatusFinished)
+	assert.Nil(t, c.Reply().Survey)
+}
