@@ -63,28 +63,25 @@ type AskQuestion struct {
 	hint action.Messages       // said for a rejected answer without ErrorMessage
 }
 
+// typeHints are the catalogue's hints for the property types an answer is
+// validated as.
+var typeHints = map[condition.PropertyType]catalog.Key{
+	condition.EmailProperty:       catalog.InvalidEmail,
+	condition.PhoneProperty:       catalog.InvalidPhone,
+	condition.URLProperty:         catalog.InvalidURL,
+	condition.DateProperty:        catalog.InvalidDate,
+	condition.NumberProperty:      catalog.InvalidNumber,
+	condition.BoolProperty:        catalog.InvalidYesNo,
+	condition.EnumerationProperty: catalog.InvalidChoice,
+}
+
 // hintKey returns the catalogue text said for a rejected answer when the
 // settings give no error message: a hint for the property's type, "choose
 // one of the options" when only quick replies are accepted, else "I didn't
 // understand that".
 func hintKey(def condition.PropertyDef, property string, quickRepliesOnly bool) catalog.Key {
-	if property != "" {
-		switch def.Type {
-		case condition.EmailProperty:
-			return catalog.InvalidEmail
-		case condition.PhoneProperty:
-			return catalog.InvalidPhone
-		case condition.URLProperty:
-			return catalog.InvalidURL
-		case condition.DateProperty:
-			return catalog.InvalidDate
-		case condition.NumberProperty:
-			return catalog.InvalidNumber
-		case condition.BoolProperty:
-			return catalog.InvalidYesNo
-		case condition.EnumerationProperty:
-			return catalog.InvalidChoice
-		}
+	if k, ok := typeHints[def.Type]; ok && property != "" {
+		return k
 	}
 	if quickRepliesOnly {
 		return catalog.InvalidChoice

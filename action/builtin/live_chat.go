@@ -109,10 +109,7 @@ type LiveChat struct {
 // Provision checks the settings, compiles the office hours and resolves
 // the default texts in the flow's language.
 func (a *LiveChat) Provision(p action.Provision) error {
-	if err := a.TeamRouting.provision(p, ""); err != nil {
-		return err
-	}
-	h, err := compileHours(a.OfficeHours, "officeHours")
+	h, err := a.TeamRouting.provisionWithHours(p, a.OfficeHours)
 	if err != nil {
 		return err
 	}

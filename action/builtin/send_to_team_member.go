@@ -186,15 +186,18 @@ type SendToTeamMember struct {
 
 // Provision checks the settings and compiles the office hours.
 func (a *SendToTeamMember) Provision(p action.Provision) error {
-	if err := a.TeamRouting.provision(p, ""); err != nil {
-		return err
-	}
-	h, err := compileHours(a.OfficeHours, "officeHours")
-	if err != nil {
-		return err
-	}
+	h, err := a.TeamRouting.provisionWithHours(p, a.OfficeHours)
 	a.hours = h
-	return nil
+	return err
+}
+
+// provisionWithHours checks the routing settings (at the top of the
+// settings) and compiles office hours found at "officeHours".
+func (r *TeamRouting) provisionWithHours(p action.Provision, s *availability.Schedule) (*availability.OfficeHours, error) {
+	if err := r.provision(p, ""); err != nil {
+		return nil, err
+	}
+	return compileHours(s, "officeHours")
 }
 
 // Hours returns the compiled office hours (nil before Provision; 24/7
