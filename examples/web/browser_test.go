@@ -105,6 +105,13 @@ func (l *liveSite) restart() {
 // browser context of its own (cookies and storage of its own).
 func browser(t *testing.T) context.Context {
 	exe := chromium(t)
+	// Chromium's helper processes may still write to the profile for a
+	// moment after the browser is stopped, so the profile is not a
+	// t.TempDir (whose removal must succeed) but removed after the browser,
+	// as well as it can be.
+	profile, err := os.MkdirTemp("", "chatflow-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { removeProfile(t, profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -112,7 +119,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1180, 800),
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -359,4 +366,17 @@ func TestBrowser(t *testing.T) {
 			said("agent", "Hi, Ana here: they are under Settings, Billing."), until(idle)))
 		shot(t, visitor, "12-agent-reply")
 	})
+}
+
+// removeProfile removes a browser profile, retrying while Chromium's last
+// helper processes finish writing to it.
+func removeProfile(t *testing.T, dir string) {
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("leaving browser profile %s: %v", dir, err)
 }
