@@ -97,10 +97,11 @@ type Options struct {
 	// path; default the catalogue's general error in the flow's language
 	// (DefaultGeneralErrorMessage in English).
 	GeneralErrorMessage string `json:"generalErrorMessage,omitempty"`
-	// MaxActionsPerTurn stops a turn that runs more actions; default 100.
+	// MaxActionsPerTurn stops a turn that runs more actions; default 100,
+	// at most MaxActionsPerTurnLimit.
 	MaxActionsPerTurn int `json:"maxActionsPerTurn,omitempty"`
 	// MaxAnswerLength is the longest visitor input accepted, in characters;
-	// default 2000.
+	// default 2000, at most MaxAnswerLengthLimit.
 	MaxAnswerLength int `json:"maxAnswerLength,omitempty"`
 	// PhoneRegion is the default region of phone numbers (ISO 3166-1
 	// alpha-2); default the engine's.
