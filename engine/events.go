@@ -8,20 +8,34 @@ type Event = action.Event
 // The event types the engine emits; the built-in actions emit theirs (see
 // package action/builtin) and a host action may emit its own.
 const (
-	EventConversationStarted  action.EventType = "conversation_started"
-	EventSessionReset         action.EventType = "session_reset"
-	EventActionReached        action.EventType = "action_reached"
-	EventActionCompleted      action.EventType = "action_completed"
-	EventActionSkipped        action.EventType = "action_skipped"
-	EventActionFailed         action.EventType = "action_failed"
-	EventPropertySet          action.EventType = "property_set"
-	EventContactCreated       action.EventType = "contact_created"
-	EventBranchTaken          action.EventType = "branch_taken"
-	EventConditionError       action.EventType = "condition_error"
+	// EventConversationStarted: a session began (Start, or a restart after a timeout) and the welcome message was said.
+	EventConversationStarted action.EventType = "conversation_started"
+	// EventSessionReset: the visitor wrote after the session timeout; the session starts over.
+	EventSessionReset action.EventType = "session_reset"
+	// EventActionReached: the conversation reached the action.
+	EventActionReached action.EventType = "action_reached"
+	// EventActionCompleted: the action completed (Done, or End before a handoff).
+	EventActionCompleted action.EventType = "action_completed"
+	// EventActionSkipped: the action did nothing; Reason says why.
+	EventActionSkipped action.EventType = "action_skipped"
+	// EventActionFailed: the action failed; Reason says why and Err carries the cause.
+	EventActionFailed action.EventType = "action_failed"
+	// EventPropertySet: a contact or company property was set (Object, Property, Value).
+	EventPropertySet action.EventType = "property_set"
+	// EventContactCreated: a contact was created for the visitor; Value is its ID.
+	EventContactCreated action.EventType = "contact_created"
+	// EventBranchTaken: a branch condition held; Next is the action it leads to.
+	EventBranchTaken action.EventType = "branch_taken"
+	// EventConditionError: a condition could not be evaluated and counted as false; Reason says why.
+	EventConditionError action.EventType = "condition_error"
+	// EventConversationFinished: the last action of a path completed.
 	EventConversationFinished action.EventType = "conversation_finished"
-	EventHandedOff            action.EventType = "handed_off"
-	EventTurnLimit            action.EventType = "turn_limit_reached"
-	EventGeneralError         action.EventType = "general_error"
+	// EventHandedOff: the conversation went to people or an agent (Reply.Handoff).
+	EventHandedOff action.EventType = "handed_off"
+	// EventTurnLimit: a turn ran more actions than options.maxActionsPerTurn and stopped.
+	EventTurnLimit action.EventType = "turn_limit_reached"
+	// EventGeneralError: the general error message was said and the bot part ended.
+	EventGeneralError action.EventType = "general_error"
 	// EventConsentRecorded is emitted for each consent decision recorded.
 	EventConsentRecorded action.EventType = "consent_recorded"
 	// EventConsentRequired is emitted when a message waits for consent.

@@ -142,6 +142,7 @@ type WebhookStatusError struct {
 	Status string
 }
 
+// Error says the status: "builtin: webhook answered with an error status: 502 Bad Gateway".
 func (e *WebhookStatusError) Error() string { return ErrWebhookStatus.Error() + ": " + e.Status }
 
 // Unwrap returns ErrWebhookStatus.
