@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/chatflow/chatflow/consent"
@@ -65,4 +66,17 @@ type Forgetter interface {
 	// store knows nothing about is not an error; forgetting twice is
 	// harmless.
 	Forget(ctx context.Context, contactID string) error
+}
+
+// Or returns s with each nil store replaced by d's, for a host that
+// supplies some stores and takes the rest elsewhere (memory.New() in tests).
+func (s Stores) Or(d Stores) Stores {
+	return Stores{
+		Contacts: cmp.Or(s.Contacts, d.Contacts), Companies: cmp.Or(s.Companies, d.Companies),
+		Sessions: cmp.Or(s.Sessions, d.Sessions), Locker: cmp.Or(s.Locker, d.Locker),
+		Consent: cmp.Or(s.Consent, d.Consent), Subscriptions: cmp.Or(s.Subscriptions, d.Subscriptions),
+		Lists: cmp.Or(s.Lists, d.Lists), Workflows: cmp.Or(s.Workflows, d.Workflows),
+		Tickets: cmp.Or(s.Tickets, d.Tickets), KnowledgeBase: cmp.Or(s.KnowledgeBase, d.KnowledgeBase),
+		Meetings: cmp.Or(s.Meetings, d.Meetings),
+	}
 }

@@ -105,7 +105,7 @@ func New(tb testing.TB, flowJSON []byte) *Harness {
 func NewWith(tb testing.TB, cfg engine.Config, flowJSON []byte) *Harness {
 	tb.Helper()
 	h := &Harness{tb: tb, Clock: NewClock(Epoch), Update: updateFromEnv()}
-	cfg.Stores = withMemory(cfg.Stores)
+	cfg.Stores = cfg.Stores.Or(memory.New())
 	cfg.Clock = h.Clock.Now
 	h.Stores = cfg.Stores
 	e, err := engine.New(cfg)
@@ -121,48 +121,6 @@ func NewWith(tb testing.TB, cfg engine.Config, flowJSON []byte) *Harness {
 	}
 	h.Engine, h.Flow = e, f
 	return h
-}
-
-// withMemory fills the nil fields of st with memory stores.
-func withMemory(st store.Stores) store.Stores {
-	m := memory.New()
-	fill := func(dst *store.Stores) {
-		if dst.Contacts == nil {
-			dst.Contacts = m.Contacts
-		}
-		if dst.Companies == nil {
-			dst.Companies = m.Companies
-		}
-		if dst.Sessions == nil {
-			dst.Sessions = m.Sessions
-		}
-		if dst.Locker == nil {
-			dst.Locker = m.Locker
-		}
-		if dst.Consent == nil {
-			dst.Consent = m.Consent
-		}
-		if dst.Subscriptions == nil {
-			dst.Subscriptions = m.Subscriptions
-		}
-		if dst.Lists == nil {
-			dst.Lists = m.Lists
-		}
-		if dst.Workflows == nil {
-			dst.Workflows = m.Workflows
-		}
-		if dst.Tickets == nil {
-			dst.Tickets = m.Tickets
-		}
-		if dst.KnowledgeBase == nil {
-			dst.KnowledgeBase = m.KnowledgeBase
-		}
-		if dst.Meetings == nil {
-			dst.Meetings = m.Meetings
-		}
-	}
-	fill(&st)
-	return st
 }
 
 func updateFromEnv() bool {
