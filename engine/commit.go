@@ -125,11 +125,15 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 	s := t.sess
 	ef := t.effects()
 	reply := t.finishReply()
+	defer t.release()
 	s.Seq++
+	// The session's encoded parts live in the turn's buffers, which the
+	// pool keeps: the session is saved (copied by the store) before the
+	// turn is released, and is not used after that.
 	switch {
 	case t.notMessage: // the latest message's reply stays
 	case t.msgID != "":
-		s.LastReply = lastReply(reply)
+		s.LastReply = t.lastReply(reply)
 	default:
 		s.LastReply = nil
 	}
@@ -138,15 +142,17 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		if _, err := e.saveSession(ctx, s, expected); err != nil {
 			return nil, err
 		}
-		return reply, nil
+		return t.detachedReply(), nil
 	}
 	var err error
-	if ef.Reply, err = appendReplyJSON(make([]byte, 0, 1024), reply, true); err != nil {
+	if ef.Reply, err = appendReplyJSON(t.bufs.reply[:0], reply, true); err != nil {
 		return nil, fmt.Errorf("engine: encoding the reply: %w", err)
 	}
-	if s.Outbox, err = appendEffectsJSON(make([]byte, 0, 256+len(ef.Reply)), ef); err != nil {
+	t.bufs.reply = ef.Reply
+	if s.Outbox, err = appendEffectsJSON(t.bufs.outbox[:0], ef); err != nil {
 		return nil, fmt.Errorf("engine: encoding the turn's effects: %w", err)
 	}
+	t.bufs.outbox = s.Outbox
 	version, err := e.saveSession(ctx, s, expected)
 	if err != nil {
 		return nil, err
@@ -158,7 +164,7 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 	// A failure here leaves effects that are already applied in the
 	// outbox; the next call applies them again, which changes nothing.
 	_, _ = e.saveSession(ctx, s, version)
-	return reply, nil
+	return t.detachedReply(), nil
 }
 
 // saveSession saves s with the version fence and returns the new version.
@@ -242,14 +248,16 @@ func (e *Engine) flush(ctx context.Context, s *Session) (*effects, error) {
 }
 
 // lastReply encodes what a redelivery of the latest message is answered
-// with: the reply without its events.
-func lastReply(r *Reply) []byte {
-	c := *r
-	c.Outcome = ""
-	b, err := appendReplyJSON(make([]byte, 0, 256), &c, false)
+// with: the reply without its events and outcome, in the turn's buffer.
+func (t *turn) lastReply(r *Reply) []byte {
+	outcome := r.Outcome
+	r.Outcome = ""
+	b, err := appendReplyJSON(t.bufs.last[:0], r, false)
+	r.Outcome = outcome
 	if err != nil {
 		return nil
 	}
+	t.bufs.last = b
 	return b
 }
 

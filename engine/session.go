@@ -135,8 +135,13 @@ func (s *Session) remember(id string) {
 		return
 	}
 	h := messageHash(id)
-	if len(s.MessageIDs) >= RecentMessages*8 {
-		s.MessageIDs = append(s.MessageIDs[:0], s.MessageIDs[len(s.MessageIDs)-(RecentMessages-1)*8:]...)
+	// The IDs may be the loaded record's bytes, which are read-only (the
+	// Sessions contract): the new list is built in a slice of its own.
+	old := s.MessageIDs
+	if len(old) >= RecentMessages*8 {
+		old = old[len(old)-(RecentMessages-1)*8:]
 	}
-	s.MessageIDs = append(s.MessageIDs, h[:]...)
+	ids := make([]byte, len(old), len(old)+8)
+	copy(ids, old)
+	s.MessageIDs = append(ids, h[:]...)
 }

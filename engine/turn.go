@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
@@ -47,6 +48,9 @@ type turn struct {
 	// decision): the latest message's reply stays as it was.
 	notMessage bool
 
+	// bufs are encoding buffers that stay with the turn in the pool.
+	bufs turnBuffers
+
 	vars      condition.Vars
 	varsReady bool
 	lkContact propLookup
@@ -59,14 +63,65 @@ type turn struct {
 
 var _ action.Turn = (*turn)(nil)
 
+// newTurn returns a turn from the pool; commit hands it back. A turn's
+// event and message buffers serve turn after turn: the reply a caller
+// gets is copied out of them at its exact size.
 func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time, msgID string) *turn {
-	t := &turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID}
+	t := turns.Get().(*turn)
+	events, messages, bufs := t.reply.Events[:0], t.reply.Messages[:0], t.bufs
+	*t = turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID, bufs: bufs}
 	t.reply.ConversationID = s.ConversationID
-	// A typical turn emits about a dozen events and a few messages; sizing
-	// once avoids regrowing on every turn.
-	t.reply.Events = make([]action.Event, 0, 12)
-	t.reply.Messages = make([]action.Message, 0, 4)
+	t.reply.Events, t.reply.Messages = events, messages
 	return t
+}
+
+// turnBuffers are the buffers a turn encodes its reply and outbox in.
+type turnBuffers struct {
+	reply, outbox, last []byte
+}
+
+// turns are turns to reuse. A typical turn emits about a dozen events and
+// a few messages; buffers that grew far beyond that are not kept.
+var turns = sync.Pool{New: func() any {
+	t := new(turn)
+	t.reply.Events = make([]action.Event, 0, 16)
+	t.reply.Messages = make([]action.Message, 0, 4)
+	t.bufs = turnBuffers{make([]byte, 0, 1024), make([]byte, 0, 1280), make([]byte, 0, 512)}
+	return t
+}}
+
+// release hands the turn back to the pool once nothing refers to it: the
+// reply has been copied out (detachedReply) and the turn's call is over.
+// Actions must not keep the action.Turn they were given (its contract).
+func (t *turn) release() {
+	const maxBuf = 16 << 10
+	if cap(t.reply.Events) > 64 || cap(t.reply.Messages) > 32 ||
+		cap(t.bufs.reply) > maxBuf || cap(t.bufs.outbox) > maxBuf || cap(t.bufs.last) > maxBuf {
+		return
+	}
+	clear(t.reply.Events[:cap(t.reply.Events)])
+	clear(t.reply.Messages[:cap(t.reply.Messages)])
+	events, messages, bufs := t.reply.Events[:0], t.reply.Messages[:0], t.bufs
+	*t = turn{bufs: bufs}
+	t.reply.Events, t.reply.Messages = events, messages
+	turns.Put(t)
+}
+
+// detachedReply copies the turn's reply out of its reusable buffers.
+func (t *turn) detachedReply() *Reply {
+	r := new(Reply)
+	*r = t.reply
+	r.Events = cloneExact(t.reply.Events)
+	r.Messages = cloneExact(t.reply.Messages)
+	return r
+}
+
+// cloneExact copies s into a slice of its length; nil when s is empty.
+func cloneExact[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
 
 // Session implements action.Turn.

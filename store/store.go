@@ -156,9 +156,11 @@ type SessionRecord struct {
 // Sessions stores the conversation sessions, keyed by conversation ID.
 type Sessions interface {
 	// Load returns the stored session of a conversation, or ErrNotFound.
-	// The record's Data is the caller's from then on: the store must not
+	// The record's Data is read-only on both sides: the store must not
 	// modify it after returning it (the engine decodes a session's strings
-	// in place, without copying them).
+	// in place, without copying them), and the caller must not modify it
+	// either, so a store that keeps sessions in memory may return the
+	// slice it holds, to several callers, without copying it.
 	Load(ctx context.Context, conversationID string) (SessionRecord, error)
 	// Save stores data if the stored version equals expectedVersion (0: no
 	// session may exist yet) and returns the new version. On a mismatch it

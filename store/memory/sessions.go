@@ -59,9 +59,10 @@ func (s *Sessions) Load(_ context.Context, conversationID string) (store.Session
 	if !ok {
 		return store.SessionRecord{}, errNoSession
 	}
-	// Stored data is never written to after Save, so it can be copied
-	// outside the lock.
-	rec.Data = bytes.Clone(rec.Data)
+	// Stored data is never written to after Save (which stores a copy),
+	// and callers must not write to what Load returns (the contract), so
+	// the stored slice itself is handed out: a turn copies its session
+	// once, on Save, not twice.
 	return rec, nil
 }
 

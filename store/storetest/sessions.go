@@ -99,8 +99,14 @@ func TestSessions(t *testing.T, newStore func(t *testing.T) store.Sessions) {
 		if !bytes.Equal(rec.Data, []byte("original")) {
 			t.Fatalf("after changing the slice passed to Save, Load = %q", rec.Data)
 		}
-		copy(rec.Data, "YYYYYYYY")
-		expectSession(t, s, key, []byte("original"), 1)
+		// What Load returned is read-only on both sides: a later Save must
+		// not change it.
+		_, err = s.Save(ctx(t), key, []byte("replaced"), 1)
+		noErr(t, "Save", err)
+		if !bytes.Equal(rec.Data, []byte("original")) {
+			t.Fatalf("a Save changed the data an earlier Load returned: %q", rec.Data)
+		}
+		expectSession(t, s, key, []byte("replaced"), 2)
 	})
 
 	t.Run("EmptyData", func(t *testing.T) {
