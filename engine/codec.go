@@ -74,6 +74,12 @@ func encodeSession(dst []byte, s *Session) []byte {
 
 // decodeSession decodes a stored session, binary or JSON.
 func decodeSession(data []byte, s *Session) error {
+	return decodeSessionInto(data, s, nil)
+}
+
+// decodeSessionInto is decodeSession that puts the consent state, if any,
+// in cs when cs is not nil.
+func decodeSessionInto(data []byte, s *Session, cs *ConsentState) error {
 	if len(data) == 0 {
 		return errCorrupt
 	}
@@ -101,7 +107,11 @@ func decodeSession(data []byte, s *Session) error {
 	s.Visitor = r.strmap()
 	s.CustomState = r.bytes()
 	if r.bool() {
-		s.Consent = &ConsentState{Processing: consent.Choice(r.string()), Cookies: consent.Choice(r.string()), Subscribe: r.string()}
+		if cs == nil {
+			cs = new(ConsentState)
+		}
+		*cs = ConsentState{Processing: consent.Choice(r.string()), Cookies: consent.Choice(r.string()), Subscribe: r.string()}
+		s.Consent = cs
 	}
 	s.StartedAt = r.time()
 	s.LastInteractionAt = r.time()

@@ -66,17 +66,20 @@ func (ef *effects) empty() bool {
 // not yet a contact stay with the session instead.
 func (t *turn) effects() *effects {
 	s := t.sess
-	ef := &effects{Message: t.msgID}
+	ef := &t.ef
+	*ef = effects{Message: t.msgID}
 	if len(t.companyWrites) > 0 && t.company != nil {
 		ef.CompanyID, ef.Company = t.company.ID, t.companyWrites
 	}
 	if len(t.writes) > 0 || (s.ContactID != "" && len(s.Pending) > 0) {
-		props := s.Pending.Clone()
-		if props == nil {
-			props = make(store.Properties, len(t.writes))
-		}
-		for k, v := range t.writes {
-			props[k] = v
+		// The turn's writes are its own: with nothing pending they are the
+		// properties to write as they are.
+		props := t.writes
+		if len(s.Pending) > 0 {
+			props = s.Pending.Clone()
+			for k, v := range t.writes {
+				props[k] = v
+			}
 		}
 		if s.ContactID == "" {
 			// An unknown visitor: keep the values until they give an

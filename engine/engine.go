@@ -417,10 +417,12 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
 	}
 	defer unlock()
-	rec, s, err := e.load(ctx, in.ConversationID)
+	rec, held, err := e.loadHeld(ctx, in.ConversationID)
 	if err != nil {
 		return nil, err
 	}
+	defer held.release()
+	s := &held.s
 	pending, err := e.flush(ctx, s)
 	if err != nil {
 		return nil, err
@@ -576,6 +578,41 @@ func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Ses
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
 	return rec, s, nil
+}
+
+// loadHeld is load into a session from the pool, for a call that does not
+// hand the session to its caller; release it when the call is over.
+func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, *heldSession, error) {
+	rec, err := e.sessions.Load(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, nil, fmt.Errorf("%w: %s", ErrUnknownConversation, id)
+	} else if err != nil {
+		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
+	}
+	h := heldSessions.Get().(*heldSession)
+	h.s.ids = &h.ids
+	if err := decodeSessionInto(rec.Data, &h.s, &h.consent); err != nil {
+		h.release()
+		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
+	}
+	return rec, h, nil
+}
+
+// heldSession is a session with room for the parts a turn would otherwise
+// allocate: its consent state and its list of message IDs.
+type heldSession struct {
+	s       Session
+	consent ConsentState
+	ids     [RecentMessages * 8]byte
+}
+
+var heldSessions = sync.Pool{New: func() any { return new(heldSession) }}
+
+// release hands the session back to the pool. Nothing may refer to it
+// afterwards: the turn that ran on it has been committed and released.
+func (h *heldSession) release() {
+	h.s, h.consent = Session{}, ConsentState{}
+	heldSessions.Put(h)
 }
 
 // available answers the `available` condition variable: the host's

@@ -101,6 +101,9 @@ type Session struct {
 	// message IDs, 8 bytes each, oldest first (hashes keep long channel
 	// message IDs from bloating the session).
 	MessageIDs []byte `json:"m,omitempty"`
+
+	// ids, when set, is room for MessageIDs that the session owns.
+	ids *[RecentMessages * 8]byte
 }
 
 func messageHash(id string) [8]byte {
@@ -141,7 +144,12 @@ func (s *Session) remember(id string) {
 	if len(old) >= RecentMessages*8 {
 		old = old[len(old)-(RecentMessages-1)*8:]
 	}
-	ids := make([]byte, len(old), len(old)+8)
+	var ids []byte
+	if s.ids != nil && len(old) < RecentMessages*8 {
+		ids = s.ids[:len(old)]
+	} else {
+		ids = make([]byte, len(old), len(old)+8)
+	}
 	copy(ids, old)
 	s.MessageIDs = append(ids, h[:]...)
 }

@@ -50,6 +50,8 @@ type turn struct {
 
 	// bufs are encoding buffers that stay with the turn in the pool.
 	bufs turnBuffers
+	// ef are the turn's effects, once commit has collected them.
+	ef effects
 
 	vars      condition.Vars
 	varsReady bool
@@ -109,11 +111,27 @@ func (t *turn) release() {
 
 // detachedReply copies the turn's reply out of its reusable buffers.
 func (t *turn) detachedReply() *Reply {
-	r := new(Reply)
-	*r = t.reply
+	var r *Reply
+	if len(t.reply.Messages) == 1 {
+		// Most replies say one thing: it shares the reply's allocation.
+		one := new(replyWithOneMessage)
+		r = &one.r
+		*r = t.reply
+		one.m[0] = t.reply.Messages[0]
+		r.Messages = one.m[:]
+	} else {
+		r = new(Reply)
+		*r = t.reply
+		r.Messages = cloneExact(t.reply.Messages)
+	}
 	r.Events = cloneExact(t.reply.Events)
-	r.Messages = cloneExact(t.reply.Messages)
 	return r
+}
+
+// replyWithOneMessage is a reply and the room for its only message.
+type replyWithOneMessage struct {
+	r Reply
+	m [1]action.Message
 }
 
 // cloneExact copies s into a slice of its length; nil when s is empty.
