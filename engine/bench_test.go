@@ -167,3 +167,35 @@ func TestGeneratedFlowLoads(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, f.ActionNames(), 200)
 }
+
+// BenchmarkTurnContactProperties is BenchmarkTurn for a contact with 10
+// and with 1,000 properties: a turn that renders and branches on two of
+// them must not cost in proportion to the rest. Budget (DESIGN.md): the
+// two within 20% of each other.
+func BenchmarkTurnContactProperties(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("props=%d", n), func(b *testing.B) {
+			e, contacts := benchEngine(b)
+			ctx := context.Background()
+			props := store.Properties{"email": "ada@x.example", "firstname": "Ada"}
+			for i := len(props); i < n; i++ {
+				props["p"+strconv.Itoa(i)] = "value " + strconv.Itoa(i)
+			}
+			ct, err := contacts.CreateContact(ctx, props)
+			require.NoError(b, err)
+			_, err = e.Start(ctx, engine.StartRequest{ConversationID: "c", FlowID: "bench", ContactID: ct.ID})
+			require.NoError(b, err)
+			_, err = e.Handle(ctx, engine.Input{ConversationID: "c", Text: "go"})
+			require.NoError(b, err)
+			answers := []string{"12", "120"}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r, err := e.Handle(ctx, engine.Input{ConversationID: "c", MessageID: strconv.Itoa(i), Text: answers[i%2]})
+				if err != nil || r.Awaiting != "ask" || !strings.Contains(r.Messages[0].Text, "Ada") {
+					b.Fatalf("turn %d: %v %+v", i, err, r)
+				}
+			}
+		})
+	}
+}

@@ -92,6 +92,7 @@ type Config struct {
 // Locker. Build it with New; the zero value is not usable.
 type Engine struct {
 	contacts    store.Contacts
+	propReader  store.ContactPropertyReader // the contacts store's, if it has one
 	companies   store.Companies
 	sessions    store.Sessions
 	consent     consent.Records
@@ -149,6 +150,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.locker == nil {
 		e.locker = new(keylock.Locker)
 	}
+	e.propReader, _ = st.Contacts.(store.ContactPropertyReader)
 	if e.schema == nil {
 		e.schema = condition.DefaultSchema()
 	}

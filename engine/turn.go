@@ -276,6 +276,26 @@ func (t *turn) SetAnswer(v string) {
 }
 
 // loadContact fetches the visitor's contact once per turn.
+// readContactProperty reads one property of the visitor's contact through
+// the store's store.ContactPropertyReader, when it has one and the contact
+// is not loaded already; done is false when the caller must load the
+// contact instead (which also handles a contact deleted meanwhile).
+func (t *turn) readContactProperty(name string) (v string, ok, done bool) {
+	r := t.e.propReader
+	if r == nil || t.contactLoaded || t.sess.ContactID == "" {
+		return "", false, false
+	}
+	v, ok, err := r.ContactProperty(t.ctx, t.sess.ContactID, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, false
+	case err != nil:
+		t.fail(fmt.Errorf("engine: reading property %s of contact %s: %w", name, t.sess.ContactID, err))
+		return "", false, true
+	}
+	return v, ok && v != "", true
+}
+
 func (t *turn) loadContact() *store.Contact {
 	if t.contactLoaded {
 		return t.contact
@@ -387,6 +407,9 @@ func (t *turn) Property(obj action.Object, name string) (string, bool) {
 		if !t.verified() {
 			v, ok := t.sess.Own[name]
 			return v, ok && v != ""
+		}
+		if v, ok, done := t.readContactProperty(name); done {
+			return v, ok
 		}
 		if c := t.loadContact(); c != nil {
 			v, ok := c.Properties[name]

@@ -84,6 +84,24 @@ func (c *Contacts) Contact(_ context.Context, id string) (store.Contact, error) 
 	return rec.contact(id), nil
 }
 
+// errNoContact is ContactProperty's not-found error: made once.
+var errNoContact = fmt.Errorf("memory: contact: %w", store.ErrNotFound)
+
+// ContactProperty returns one property of a contact without copying the
+// others (store.ContactPropertyReader), or an error matching
+// store.ErrNotFound for an unknown ID.
+func (c *Contacts) ContactProperty(_ context.Context, id, name string) (string, bool, error) {
+	sh := &c.contacts[shardOf(id)]
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	rec, ok := sh.m[id]
+	if !ok {
+		return "", false, errNoContact
+	}
+	v, ok := rec.props[name]
+	return v, ok, nil
+}
+
 // contact returns a copy of the record; the caller holds its shard's lock.
 func (rec *contactRecord) contact(id string) store.Contact {
 	return store.Contact{ID: id, Properties: cloneProps(rec.props), CompanyID: rec.companyID}

@@ -17,7 +17,8 @@ import (
 // concurrent updates of one contact that lose no property. When the store
 // implements store.ContactDeleter, the Delete subtest checks that a deleted
 // contact is found neither by ID nor by email and cannot be updated;
-// otherwise it is skipped.
+// otherwise it is skipped. When it implements store.ContactPropertyReader,
+// the PropertyReader subtest checks single reads against the same writes.
 //
 // newStore is called once per subtest.
 func TestContacts(t *testing.T, newStore func(t *testing.T) store.Contacts) {
@@ -188,6 +189,37 @@ func TestContacts(t *testing.T, newStore func(t *testing.T) store.Contacts) {
 		again, err := s.CreateContact(ctx(t), store.Properties{"email": email})
 		noErr(t, "CreateContact with a deleted contact's email", err)
 		expectByEmail(t, s, email, again.ID)
+	})
+
+	t.Run("PropertyReader", func(t *testing.T) {
+		s := newStore(t)
+		r, ok := s.(store.ContactPropertyReader)
+		if !ok {
+			t.Skip("the store does not implement store.ContactPropertyReader")
+		}
+		_, _, err := r.ContactProperty(ctx(t), uniqueKey(t, ""), "firstname")
+		wantErr(t, "ContactProperty(missing contact)", err, store.ErrNotFound)
+		c, err := s.CreateContact(ctx(t), store.Properties{"firstname": "Ann", "email": uniqueEmail("ann")})
+		noErr(t, "CreateContact", err)
+		wantProp := func(name, want string, wantOK bool) {
+			t.Helper()
+			v, ok, err := r.ContactProperty(ctx(t), c.ID, name)
+			noErr(t, "ContactProperty", err)
+			if v != want || ok != wantOK {
+				t.Errorf("ContactProperty(%q) = %q, %v; want %q, %v", name, v, ok, want, wantOK)
+			}
+		}
+		wantProp("firstname", "Ann", true)
+		wantProp("lastname", "", false)
+		noErr(t, "UpdateContact", s.UpdateContact(ctx(t), c.ID, store.Properties{"firstname": "Anna", "lastname": "Lee"}))
+		wantProp("firstname", "Anna", true)
+		wantProp("lastname", "Lee", true)
+		noErr(t, "UpdateContact", s.UpdateContact(ctx(t), c.ID, store.Properties{"lastname": ""}))
+		// A cleared property is absent or stored as "", which callers
+		// treat alike.
+		if v, _, err := r.ContactProperty(ctx(t), c.ID, "lastname"); err != nil || v != "" {
+			t.Errorf("ContactProperty(cleared) = %q, %v; want \"\"", v, err)
+		}
 	})
 
 	t.Run("CopiesOut", func(t *testing.T) {
