@@ -148,13 +148,11 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		return t.detachedReply(), nil
 	}
 	var err error
-	if ef.Reply, err = appendReplyJSON(t.bufs.reply[:0], reply, true); err != nil {
+	if ef.Reply, err = appendStoredReply(t.bufs.reply[:0], reply, true, true); err != nil {
 		return nil, fmt.Errorf("engine: encoding the reply: %w", err)
 	}
 	t.bufs.reply = ef.Reply
-	if s.Outbox, err = appendEffectsJSON(t.bufs.outbox[:0], ef); err != nil {
-		return nil, fmt.Errorf("engine: encoding the turn's effects: %w", err)
-	}
+	s.Outbox = appendStoredEffects(t.bufs.outbox[:0], ef)
 	t.bufs.outbox = s.Outbox
 	version, err := e.saveSession(ctx, s, expected)
 	if err != nil {
@@ -240,7 +238,7 @@ func (e *Engine) flush(ctx context.Context, s *Session) (*effects, error) {
 		return nil, nil
 	}
 	ef := new(effects)
-	if err := json.Unmarshal(s.Outbox, ef); err != nil {
+	if err := decodeStoredEffects(s.Outbox, ef); err != nil {
 		return nil, fmt.Errorf("engine: session %s has a corrupt outbox: %w", s.ConversationID, err)
 	}
 	if err := e.apply(ctx, s, ef); err != nil {
@@ -253,10 +251,7 @@ func (e *Engine) flush(ctx context.Context, s *Session) (*effects, error) {
 // lastReply encodes what a redelivery of the latest message is answered
 // with: the reply without its events and outcome, in the turn's buffer.
 func (t *turn) lastReply(r *Reply) []byte {
-	outcome := r.Outcome
-	r.Outcome = ""
-	b, err := appendReplyJSON(t.bufs.last[:0], r, false)
-	r.Outcome = outcome
+	b, err := appendStoredReply(t.bufs.last[:0], r, false, false)
 	if err != nil {
 		return nil
 	}

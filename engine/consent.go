@@ -97,7 +97,7 @@ func (t *turn) record(r consent.Record) {
 		}
 	}
 	if r.TextHash == "" {
-		r.TextHash = consent.Hash(r.Text)
+		r.TextHash = t.flow.textHash(r.Text)
 	}
 	if r.Time.IsZero() {
 		r.Time = t.now

@@ -436,7 +436,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 			return nil, err
 		}
 		r := new(Reply)
-		if err := json.Unmarshal(pending.Reply, r); err != nil {
+		if err := decodeStoredReply(pending.Reply, s.ConversationID, r); err != nil {
 			return nil, fmt.Errorf("engine: session %s: stored reply: %w", s.ConversationID, err)
 		}
 		return r, nil
@@ -522,7 +522,7 @@ func (e *Engine) sessionFlow(s *Session, now time.Time) (*Flow, bool, error) {
 func duplicateReply(s *Session, id string) *Reply {
 	r := &Reply{ConversationID: s.ConversationID, Status: s.Status}
 	if s.latest(id) && len(s.LastReply) > 0 {
-		if err := json.Unmarshal(s.LastReply, r); err != nil {
+		if err := decodeStoredReply(s.LastReply, s.ConversationID, r); err != nil {
 			r = &Reply{ConversationID: s.ConversationID, Status: s.Status}
 		}
 	}

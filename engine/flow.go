@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatflow/chatflow/action"
@@ -176,6 +178,30 @@ type Flow struct {
 	dynamic bool
 	// schedules are the compiled "schedules", by name.
 	schedules map[string]*availability.OfficeHours
+	// textHashes caches consent.Hash of the consent texts the flow's turns
+	// record, text to hash: the same few texts are recorded again and
+	// again. It holds at most maxTextHashes entries.
+	textHashes     sync.Map
+	textHashesSize atomic.Int32
+}
+
+// maxTextHashes bounds Flow.textHashes: texts an action builds per visitor
+// must not grow it without end.
+const maxTextHashes = 64
+
+// textHash returns consent.Hash(text), computed once per text for the
+// flow's usual texts.
+func (f *Flow) textHash(text string) string {
+	if h, ok := f.textHashes.Load(text); ok {
+		return h.(string)
+	}
+	h := consent.Hash(text)
+	if f.textHashesSize.Load() < maxTextHashes {
+		if _, loaded := f.textHashes.LoadOrStore(text, h); !loaded {
+			f.textHashesSize.Add(1)
+		}
+	}
+	return h
 }
 
 // node is a compiled action.

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/store"
+)
+
+// A session keeps the reply to the latest message (for a redelivery) and,
+// until its effects are applied, a turn's effects with its reply (for a
+// retry). Both are written on every turn and kept with every idle session,
+// so they are stored in a binary layout, like the session itself: about
+// half the size of JSON and cheaper to write. The first byte tells the
+// layouts apart; data stored as JSON by earlier versions starts with '{'
+// and is still read.
+const (
+	storedReplyFormat   = 1
+	storedEffectsFormat = 1
+)
+
+// appendStoredReply appends the binary form of r; events are written only
+// when events is true, the outcome only when outcome is true. The
+// conversation ID is not written: the session has it.
+func appendStoredReply(w []byte, r *Reply, events, outcome bool) ([]byte, error) {
+	w = append(w, storedReplyFormat)
+	w = binary.AppendUvarint(w, uint64(len(r.Messages)))
+	for _, m := range r.Messages {
+		w = appendString(w, string(m.Type))
+		w = appendString(w, m.Text)
+		w = appendString(w, m.URL)
+		w = appendString(w, m.Name)
+		w = binary.AppendVarint(w, int64(m.Delay))
+	}
+	w = binary.AppendUvarint(w, uint64(len(r.QuickReplies)))
+	for _, q := range r.QuickReplies {
+		w = appendString(w, q.Value)
+		w = appendString(w, q.Label)
+		w = appendString(w, q.Next)
+	}
+	w = appendBool(w, r.FreeText)
+	w = appendString(w, r.Awaiting)
+	w = appendString(w, string(r.Status))
+	if outcome {
+		w = appendString(w, string(r.Outcome))
+	} else {
+		w = appendString(w, "")
+	}
+	if !events {
+		w = binary.AppendUvarint(w, 0)
+	} else {
+		w = binary.AppendUvarint(w, uint64(len(r.Events)))
+		for i := range r.Events {
+			w = appendStoredEvent(w, &r.Events[i])
+		}
+	}
+	// The rare prompts go as JSON, which they define.
+	for _, p := range [...]any{r.Handoff, r.Consent, r.Survey} {
+		var err error
+		if w, err = appendOptionalJSON(w, p); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func appendStoredEvent(w []byte, e *Event) []byte {
+	w = appendString(w, string(e.Type))
+	w = appendTime(w, e.Time)
+	w = appendString(w, e.FlowID)
+	w = binary.AppendVarint(w, int64(e.FlowVersion))
+	w = appendString(w, e.Action)
+	w = appendString(w, e.ActionType)
+	w = appendString(w, string(e.Object))
+	w = appendString(w, e.Property)
+	w = appendString(w, e.Value)
+	w = appendString(w, e.Next)
+	return appendString(w, e.Reason)
+}
+
+// appendOptionalJSON writes v (a pointer) as length-prefixed JSON, or a
+// zero length when it is nil.
+func appendOptionalJSON(w []byte, v any) ([]byte, error) {
+	switch p := v.(type) {
+	case *action.Handoff:
+		if p == nil {
+			return append(w, 0), nil
+		}
+	case *ConsentPrompt:
+		if p == nil {
+			return append(w, 0), nil
+		}
+	case *SurveyPrompt:
+		if p == nil {
+			return append(w, 0), nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return appendBytes(w, b), nil
+}
+
+// decodeStoredReply decodes a reply stored by appendStoredReply, or as
+// JSON by an earlier version, for the conversation id. Its strings share
+// data, which is a loaded session's: read-only on both sides (the Sessions
+// contract), so they stay valid.
+func decodeStoredReply(data []byte, id string, r *Reply) error {
+	if len(data) > 0 && data[0] == '{' {
+		return json.Unmarshal(data, r)
+	}
+	if len(data) == 0 || data[0] != storedReplyFormat {
+		return fmt.Errorf("%w: unknown reply layout", errCorrupt)
+	}
+	rd := reader{b: data[1:]}
+	r.ConversationID = id
+	if n := rd.count(6); n > 0 {
+		r.Messages = make([]action.Message, n)
+		for i := range r.Messages {
+			m := &r.Messages[i]
+			m.Type = action.BubbleType(rd.string())
+			m.Text, m.URL, m.Name = rd.string(), rd.string(), rd.string()
+			m.Delay = time.Duration(rd.varint())
+		}
+	}
+	if n := rd.count(3); n > 0 {
+		r.QuickReplies = make([]action.QuickReply, n)
+		for i := range r.QuickReplies {
+			q := &r.QuickReplies[i]
+			q.Value, q.Label, q.Next = rd.string(), rd.string(), rd.string()
+		}
+	}
+	r.FreeText = rd.bool()
+	r.Awaiting = rd.string()
+	r.Status = Status(rd.string())
+	r.Outcome = Outcome(rd.string())
+	if n := rd.count(13); n > 0 {
+		r.Events = make([]Event, n)
+		for i := range r.Events {
+			rd.event(&r.Events[i])
+		}
+	}
+	for _, p := range [...]any{&r.Handoff, &r.Consent, &r.Survey} {
+		if b := rd.bytes(); len(b) > 0 && rd.err == nil {
+			if err := json.Unmarshal(b, p); err != nil {
+				return fmt.Errorf("%w: reply: %v", errCorrupt, err)
+			}
+		}
+	}
+	if rd.err == nil && len(rd.b) != 0 {
+		rd.err = fmt.Errorf("%w: %d bytes left over in a reply", errCorrupt, len(rd.b))
+	}
+	return rd.err
+}
+
+func (r *reader) event(e *Event) {
+	e.Type = action.EventType(r.string())
+	e.Time = r.time()
+	e.FlowID = r.string()
+	e.FlowVersion = int(r.varint())
+	e.Action, e.ActionType = r.string(), r.string()
+	e.Object = action.Object(r.string())
+	e.Property, e.Value, e.Next, e.Reason = r.string(), r.string(), r.string(), r.string()
+}
+
+// count reads a number of entries, each of which takes at least min bytes.
+func (r *reader) count(min int) int {
+	n := r.uvarint()
+	if r.err != nil {
+		return 0
+	}
+	if n > uint64(len(r.b)/min) {
+		r.fail("list")
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// appendStoredEffects appends the binary form of ef.
+func appendStoredEffects(w []byte, ef *effects) []byte {
+	w = append(w, storedEffectsFormat)
+	w = appendString(w, ef.Message)
+	w = appendString(w, ef.ContactID)
+	w = appendMap(w, ef.Contact)
+	w = appendString(w, ef.CompanyID)
+	w = appendMap(w, ef.Company)
+	w = binary.AppendUvarint(w, uint64(len(ef.Records)))
+	for i := range ef.Records {
+		rec := &ef.Records[i]
+		for _, s := range [...]string{rec.ID, rec.VisitorID, rec.ContactID, string(rec.Kind), string(rec.Basis),
+			rec.SubscriptionType, rec.Text, rec.TextHash, string(rec.Choice)} {
+			w = appendString(w, s)
+		}
+		w = appendTime(w, rec.Time)
+		w = appendString(w, rec.ChatflowID)
+		w = binary.AppendVarint(w, int64(rec.FlowVersion))
+		w = appendString(w, rec.Action)
+		w = appendString(w, rec.ConversationID)
+	}
+	w = binary.AppendUvarint(w, uint64(len(ef.Subscriptions)))
+	for _, sc := range ef.Subscriptions {
+		w = appendString(w, sc.Type)
+		w = appendString(w, string(sc.State))
+	}
+	w = appendBool(w, ef.Link)
+	return appendBytes(w, ef.Reply)
+}
+
+// decodeStoredEffects decodes effects stored by appendStoredEffects, or as
+// JSON by an earlier version. Its strings share data, as in
+// decodeStoredReply.
+func decodeStoredEffects(data []byte, ef *effects) error {
+	if len(data) > 0 && data[0] == '{' {
+		return json.Unmarshal(data, ef)
+	}
+	if len(data) == 0 || data[0] != storedEffectsFormat {
+		return fmt.Errorf("%w: unknown outbox layout", errCorrupt)
+	}
+	rd := reader{b: data[1:]}
+	ef.Message = rd.string()
+	ef.ContactID = rd.string()
+	ef.Contact = store.Properties(rd.strmap())
+	ef.CompanyID = rd.string()
+	ef.Company = store.Properties(rd.strmap())
+	if n := rd.count(16); n > 0 {
+		ef.Records = make([]consent.Record, n)
+		for i := range ef.Records {
+			rec := &ef.Records[i]
+			rec.ID, rec.VisitorID, rec.ContactID = rd.string(), rd.string(), rd.string()
+			rec.Kind, rec.Basis = consent.Kind(rd.string()), consent.Basis(rd.string())
+			rec.SubscriptionType, rec.Text, rec.TextHash = rd.string(), rd.string(), rd.string()
+			rec.Choice = consent.Choice(rd.string())
+			rec.Time = rd.time()
+			rec.ChatflowID = rd.string()
+			rec.FlowVersion = int(rd.varint())
+			rec.Action, rec.ConversationID = rd.string(), rd.string()
+		}
+	}
+	if n := rd.count(2); n > 0 {
+		ef.Subscriptions = make([]subscriptionChange, n)
+		for i := range ef.Subscriptions {
+			ef.Subscriptions[i] = subscriptionChange{Type: rd.string(), State: store.SubscriptionState(rd.string())}
+		}
+	}
+	ef.Link = rd.bool()
+	ef.Reply = rd.bytes()
+	if rd.err == nil && len(rd.b) != 0 {
+		rd.err = fmt.Errorf("%w: %d bytes left over in an outbox", errCorrupt, len(rd.b))
+	}
+	return rd.err
+}

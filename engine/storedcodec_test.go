@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fullReply sets every field of Reply.
+func fullReply() *Reply {
+	return &Reply{
+		ConversationID: "c\"1",
+		Messages: []action.Message{
+			{Type: action.TextBubble, Text: "Hi <b>&\n\t\x01 \u2028 é 👋", Delay: 800 * time.Millisecond},
+			{Type: action.ImageBubble, URL: "https://x.example/a.png", Name: "a.png", Text: "alt"},
+			{Type: action.TextBubble, Text: "bad \xff utf8"},
+		},
+		QuickReplies: []action.QuickReply{{Value: "yes", Label: "Yes!"}, {Value: "no", Next: "x"}},
+		FreeText:     true, Awaiting: "ask",
+		Events: []Event{{Type: EventActionReached, Time: time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC), FlowID: "f", FlowVersion: 3,
+			Action: "a", ActionType: "t", Object: action.ContactObject, Property: "p", Value: "v", Next: "n", Reason: "r"}},
+		Status:  StatusHandedOff,
+		Handoff: &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"u"}, Outcome: "available"},
+		Consent: &ConsentPrompt{DataProcessing: &ProcessingNotice{Text: "t", Required: true}},
+		Survey:  &SurveyPrompt{Question: "How did we do?", Ratings: []action.QuickReply{{Value: "5"}}},
+		Outcome: OutcomeProcessed,
+	}
+}
+
+// A stored reply comes back as it was, field for field: a field added to
+// Reply without storing it fails here.
+func TestStoredReplyRoundTrip(t *testing.T) {
+	r := fullReply()
+	for i := 0; i < reflect.TypeFor[Reply]().NumField(); i++ {
+		assert.False(t, reflect.ValueOf(r).Elem().Field(i).IsZero(),
+			"field %s is not set in this test: set it, and store it", reflect.TypeFor[Reply]().Field(i).Name)
+	}
+	b, err := appendStoredReply(nil, r, true, true)
+	require.NoError(t, err)
+	var back Reply
+	require.NoError(t, decodeStoredReply(b, r.ConversationID, &back))
+	assert.Equal(t, r, &back)
+
+	// Without events and outcome, as a redelivery is answered.
+	b, err = appendStoredReply(nil, r, false, false)
+	require.NoError(t, err)
+	back = Reply{}
+	require.NoError(t, decodeStoredReply(b, r.ConversationID, &back))
+	want := *r
+	want.Events, want.Outcome = nil, ""
+	assert.Equal(t, &want, &back)
+
+	// The binary form is smaller than the JSON it replaced.
+	j, err := json.Marshal(&want)
+	require.NoError(t, err)
+	assert.Less(t, len(b), len(j))
+}
+
+// Sessions saved by earlier versions hold their replies and outboxes as
+// JSON; they are still read.
+func TestStoredReplyAndEffectsReadJSON(t *testing.T) {
+	r := fullReply()
+	r.Events[0].FlowID, r.Events[0].FlowVersion = "", 0 // not in the JSON of earlier versions
+	r.Messages[2].Text = "valid"                        // JSON replaced invalid UTF-8
+	j, err := json.Marshal(r)
+	require.NoError(t, err)
+	var back Reply
+	require.NoError(t, decodeStoredReply(j, "ignored", &back))
+	assert.Equal(t, r, &back)
+
+	ef := storedEffectsSample()
+	ef.Reply = j
+	j, err = json.Marshal(ef)
+	require.NoError(t, err)
+	var backEf effects
+	require.NoError(t, decodeStoredEffects(j, &backEf))
+	assert.JSONEq(t, string(ef.Reply), string(backEf.Reply))
+	backEf.Reply, ef.Reply = nil, nil
+	assert.Equal(t, ef, &backEf)
+}
+
+func storedEffectsSample() *effects {
+	return &effects{Message: "m\"1", ContactID: "c1", Contact: store.Properties{"a": "1", "b<": "2"}, CompanyID: "co", Company: store.Properties{"x": "y"},
+		Records: []consent.Record{{ID: "r1", VisitorID: "v", ContactID: "c1", Kind: consent.Communication, Basis: consent.ExplicitConsent,
+			SubscriptionType: "news", Text: "t", TextHash: consent.Hash("t"), Choice: consent.Granted, Time: time.Unix(1, 2).UTC(),
+			ChatflowID: "f", FlowVersion: 2, Action: "a", ConversationID: "conv"}},
+		Subscriptions: []subscriptionChange{{"news", store.OptedIn}}, Link: true, Reply: []byte{storedReplyFormat, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}}
+}
+
+func TestStoredEffectsRoundTrip(t *testing.T) {
+	ef := storedEffectsSample()
+	rec := reflect.ValueOf(ef.Records[0])
+	for i := 0; i < rec.NumField(); i++ {
+		assert.False(t, rec.Field(i).IsZero(), "consent.Record field %s is not set in this test: set it, and store it", rec.Type().Field(i).Name)
+	}
+	for _, in := range []*effects{{}, ef} {
+		var back effects
+		require.NoError(t, decodeStoredEffects(appendStoredEffects(nil, in), &back))
+		assert.Equal(t, in, &back)
+	}
+}
+
+// Truncated or garbled data is an error, never a panic.
+func TestStoredReplyCorrupt(t *testing.T) {
+	b, err := appendStoredReply(nil, fullReply(), true, true)
+	require.NoError(t, err)
+	for n := 0; n < len(b); n++ {
+		var r Reply
+		assert.Error(t, decodeStoredReply(b[:n], "c", &r), "truncated at %d", n)
+	}
+	e := appendStoredEffects(nil, storedEffectsSample())
+	for n := 0; n < len(e); n++ {
+		var ef effects
+		assert.Error(t, decodeStoredEffects(e[:n], &ef), "truncated at %d", n)
+	}
+	var r Reply
+	err = decodeStoredReply([]byte{9}, "c", &r)
+	require.ErrorIs(t, err, errCorrupt)
+	assert.True(t, strings.Contains(err.Error(), "layout"), err.Error())
+}
+
+func FuzzStoredReply(f *testing.F) {
+	b, _ := appendStoredReply(nil, fullReply(), true, true)
+	f.Add(b)
+	f.Add(appendStoredEffects(nil, storedEffectsSample()))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Reply
+		_ = decodeStoredReply(data, "c", &r)
+		var ef effects
+		_ = decodeStoredEffects(data, &ef)
+	})
+}
