@@ -77,9 +77,9 @@ func decodeSession(data []byte, s *Session) error {
 	return decodeSessionInto(data, s, nil)
 }
 
-// decodeSessionInto is decodeSession that puts the consent state, if any,
-// in cs when cs is not nil.
-func decodeSessionInto(data []byte, s *Session, cs *ConsentState) error {
+// decodeSessionInto is decodeSession that, when h is not nil, puts the
+// consent state and the maps in h's room for them.
+func decodeSessionInto(data []byte, s *Session, h *heldSession) error {
 	if len(data) == 0 {
 		return errCorrupt
 	}
@@ -91,6 +91,13 @@ func decodeSessionInto(data []byte, s *Session, cs *ConsentState) error {
 		return fmt.Errorf("%w: unknown layout version %d", errCorrupt, version)
 	}
 	r := reader{b: data[1:], nanoTimes: version < binaryFormat}
+	var cs *ConsentState
+	var maps *[sessionMaps]map[string]string
+	if h != nil {
+		cs, maps = &h.consent, &h.maps
+	} else {
+		maps = new([sessionMaps]map[string]string)
+	}
 	s.Format = binaryFormat
 	s.ConversationID = r.string()
 	s.FlowID = r.string()
@@ -98,13 +105,13 @@ func decodeSessionInto(data []byte, s *Session, cs *ConsentState) error {
 	s.Status = Status(r.string())
 	s.Position = r.string()
 	s.ActionState = r.bytes()
-	s.Answers = r.strmap()
+	s.Answers = r.strmapInto(&maps[0])
 	s.ContactID = r.string()
 	s.Identified = r.bool()
-	s.Pending = store.Properties(r.strmap())
+	s.Pending = store.Properties(r.strmapInto(&maps[1]))
 	s.Channel = r.string()
-	s.Page = r.strmap()
-	s.Visitor = r.strmap()
+	s.Page = r.strmapInto(&maps[2])
+	s.Visitor = r.strmapInto(&maps[3])
 	s.CustomState = r.bytes()
 	if r.bool() {
 		if cs == nil {
@@ -118,7 +125,7 @@ func decodeSessionInto(data []byte, s *Session, cs *ConsentState) error {
 	s.MessageIDs = r.bytes()
 	if version >= binaryFormatV3 {
 		s.Seq = r.uvarint()
-		s.Own = store.Properties(r.strmap())
+		s.Own = store.Properties(r.strmapInto(&maps[4]))
 		s.Outbox = r.bytes()
 		s.LastReply = r.bytes()
 	}
@@ -237,6 +244,13 @@ func (r *reader) bool() bool {
 }
 
 func (r *reader) strmap() map[string]string {
+	var m map[string]string
+	return r.strmapInto(&m)
+}
+
+// strmapInto decodes a map into *room, which it makes when nil and which
+// must be empty; it returns nil for an empty map and leaves *room as it is.
+func (r *reader) strmapInto(room *map[string]string) map[string]string {
 	n := r.uvarint()
 	if r.err != nil || n == 0 {
 		return nil
@@ -245,7 +259,10 @@ func (r *reader) strmap() map[string]string {
 		r.fail("map")
 		return nil
 	}
-	m := make(map[string]string, n)
+	if *room == nil {
+		*room = make(map[string]string, n)
+	}
+	m := *room
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		k := r.string()
 		m[k] = r.string()

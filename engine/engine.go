@@ -93,6 +93,7 @@ type Config struct {
 type Engine struct {
 	contacts    store.Contacts
 	propReader  store.ContactPropertyReader // the contacts store's, if it has one
+	heldLocker  keylock.HeldLocker          // the locker's allocation-free form, if it has one
 	companies   store.Companies
 	sessions    store.Sessions
 	consent     consent.Records
@@ -150,6 +151,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.locker == nil {
 		e.locker = new(keylock.Locker)
 	}
+	e.heldLocker, _ = e.locker.(keylock.HeldLocker)
 	e.propReader, _ = st.Contacts.(store.ContactPropertyReader)
 	if e.schema == nil {
 		e.schema = condition.DefaultSchema()
@@ -414,11 +416,19 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, err
 	}
 	now := e.now(in.Time)
-	unlock, err := e.locker.Lock(ctx, in.ConversationID)
-	if err != nil {
-		return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
+	if e.heldLocker != nil {
+		lock, err := e.heldLocker.LockHeld(ctx, in.ConversationID)
+		if err != nil {
+			return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
+		}
+		defer lock.Unlock()
+	} else {
+		unlock, err := e.locker.Lock(ctx, in.ConversationID)
+		if err != nil {
+			return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
+		}
+		defer unlock()
 	}
-	defer unlock()
 	rec, held, err := e.loadHeld(ctx, in.ConversationID)
 	if err != nil {
 		return nil, err
@@ -593,7 +603,7 @@ func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, 
 	}
 	h := heldSessions.Get().(*heldSession)
 	h.s.ids = &h.ids
-	if err := decodeSessionInto(rec.Data, &h.s, &h.consent); err != nil {
+	if err := decodeSessionInto(rec.Data, &h.s, h); err != nil {
 		h.release()
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
@@ -601,19 +611,32 @@ func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, 
 }
 
 // heldSession is a session with room for the parts a turn would otherwise
-// allocate: its consent state and its list of message IDs.
+// allocate: its consent state, its maps and its list of message IDs.
 type heldSession struct {
 	s       Session
 	consent ConsentState
+	maps    [sessionMaps]map[string]string
 	ids     [RecentMessages * 8]byte
 }
+
+// sessionMaps counts the maps of a Session: answers, pending, page,
+// visitor and own properties.
+const sessionMaps = 5
 
 var heldSessions = sync.Pool{New: func() any { return new(heldSession) }}
 
 // release hands the session back to the pool. Nothing may refer to it
-// afterwards: the turn that ran on it has been committed and released.
+// afterwards: the turn that ran on it has been committed and released, and
+// the engine hands a held session's maps to no one (it copies them).
 func (h *heldSession) release() {
 	h.s, h.consent = Session{}, ConsentState{}
+	for i, m := range h.maps {
+		if len(m) > 64 {
+			h.maps[i] = nil // a map that grew large is not kept
+		} else {
+			clear(m)
+		}
+	}
 	heldSessions.Put(h)
 }
 

@@ -74,8 +74,39 @@ type entry struct {
 // exactly once; further calls do nothing, so a deferred unlock next to an
 // explicit one is harmless. Unlock may be called from any goroutine.
 func (l *Locker) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	if err := ctx.Err(); err != nil {
+	held, err := l.LockHeld(ctx, key)
+	if err != nil {
 		return nil, err
+	}
+	h := &handle{Held: held}
+	return h.unlock, nil
+}
+
+// Held is a key taken by LockHeld. Unlike Lock's unlock function it costs
+// no allocation, and Unlock must be called exactly once.
+type Held struct {
+	shard *shard
+	key   string
+	entry *entry
+}
+
+// Unlock releases the key; it must be called exactly once.
+func (h Held) Unlock() {
+	<-h.entry.token
+	h.shard.release(h.key, h.entry)
+}
+
+// HeldLocker is a lock that can take a key without allocating: Locker, and
+// store/memory's Locker, which the engine uses on its hot path.
+type HeldLocker interface {
+	LockHeld(ctx context.Context, key string) (Held, error)
+}
+
+// LockHeld is Lock without the allocation of an unlock function: it takes
+// key when it is free, or returns ctx.Err() when ctx ends first.
+func (l *Locker) LockHeld(ctx context.Context, key string) (Held, error) {
+	if err := ctx.Err(); err != nil {
+		return Held{}, err
 	}
 	sh := &l.shards[maphash.String(seed, key)%shardCount]
 	e := sh.acquire(key)
@@ -86,11 +117,10 @@ func (l *Locker) Lock(ctx context.Context, key string) (unlock func(), err error
 		case e.token <- struct{}{}:
 		case <-ctx.Done():
 			sh.release(key, e)
-			return nil, ctx.Err()
+			return Held{}, ctx.Err()
 		}
 	}
-	h := &handle{shard: sh, key: key, entry: e}
-	return h.unlock, nil
+	return Held{shard: sh, key: key, entry: e}, nil
 }
 
 // acquire returns key's entry, creating it if needed, with a reference
@@ -135,9 +165,7 @@ func (sh *shard) release(key string, e *entry) {
 
 // handle is one successful Lock.
 type handle struct {
-	shard    *shard
-	key      string
-	entry    *entry
+	Held
 	unlocked atomic.Bool
 }
 
@@ -145,6 +173,5 @@ func (h *handle) unlock() {
 	if !h.unlocked.CompareAndSwap(false, true) {
 		return
 	}
-	<-h.entry.token
-	h.shard.release(h.key, h.entry)
+	h.Held.Unlock()
 }

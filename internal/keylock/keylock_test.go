@@ -2,6 +2,7 @@ package keylock_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -73,4 +74,40 @@ func BenchmarkLock(b *testing.B) {
 			unlock()
 		}
 	})
+}
+
+// LockHeld excludes like Lock, shares its keys with Lock, gives up when
+// the context ends, and allocates nothing.
+func TestLockHeld(t *testing.T) {
+	var l keylock.Locker
+	ctx := context.Background()
+	held, err := l.LockHeld(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.Lock(short, "k"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Lock of a key held by LockHeld: %v, want the context's error", err)
+	}
+	short2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel2()
+	if _, err := l.LockHeld(short2, "k"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LockHeld of a held key: %v, want the context's error", err)
+	}
+	held.Unlock()
+	unlock, err := l.Lock(ctx, "k")
+	if err != nil {
+		t.Fatalf("Lock after Unlock: %v", err)
+	}
+	unlock()
+	if n := testing.AllocsPerRun(100, func() {
+		h, err := l.LockHeld(ctx, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Unlock()
+	}); n != 0 {
+		t.Errorf("LockHeld and Unlock allocate %v times, want 0", n)
+	}
 }

@@ -31,3 +31,10 @@ func NewLocker() *Locker { return new(Locker) }
 func (l *Locker) Lock(ctx context.Context, key string) (unlock func(), err error) {
 	return l.l.Lock(ctx, key)
 }
+
+// LockHeld is Lock for the engine's hot path: it takes key without
+// allocating an unlock function, and the caller releases it exactly once.
+// Hosts use Lock.
+func (l *Locker) LockHeld(ctx context.Context, key string) (keylock.Held, error) {
+	return l.l.LockHeld(ctx, key)
+}
