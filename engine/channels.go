@@ -226,7 +226,9 @@ func (e *Engine) outsideWindow(s *Session, last time.Time) *Reply {
 	if s.Status == StatusActive {
 		r.Awaiting = s.Position
 	}
-	r.Events = []Event{windowEvent(w, sendAt, "the visitor's last message")}
+	if !e.omitEvents {
+		r.Events = []Event{windowEvent(w, sendAt, "the visitor's last message")}
+	}
 	return r
 }
 

@@ -148,7 +148,7 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		return t.detachedReply(), nil
 	}
 	var err error
-	if ef.Reply, err = appendStoredReply(t.bufs.reply[:0], reply, true, true); err != nil {
+	if ef.Reply, err = appendStoredReply(t.bufs.reply[:0], reply, !e.omitEvents, true); err != nil {
 		return nil, fmt.Errorf("engine: encoding the reply: %w", err)
 	}
 	t.bufs.reply = ef.Reply

@@ -85,6 +85,11 @@ type Config struct {
 	// (a zero ChannelRule lifts its limits). A flow may serve a channel
 	// named here as well as the standard ones.
 	Channels map[string]ChannelRule
+	// OmitEvents leaves Reply.Events empty, for a host that neither shows
+	// nor aggregates them (package engine/analytics reads them): copying
+	// a turn's events out is a good part of a turn's cost. Events that
+	// other calls return (Engine.Sweep, Engine.Feedback) are not affected.
+	OmitEvents bool
 }
 
 // Engine runs conversations. It is safe for concurrent use by many
@@ -94,6 +99,7 @@ type Engine struct {
 	contacts    store.Contacts
 	propReader  store.ContactPropertyReader // the contacts store's, if it has one
 	heldLocker  keylock.HeldLocker          // the locker's allocation-free form, if it has one
+	omitEvents  bool                        // Config.OmitEvents
 	companies   store.Companies
 	sessions    store.Sessions
 	consent     consent.Records
@@ -146,7 +152,7 @@ func New(cfg Config) (*Engine, error) {
 		contacts: st.Contacts, companies: st.Companies, sessions: st.Sessions, consent: st.Consent,
 		locker: st.Locker, stores: st, ports: cfg.Ports, schema: cfg.Schema, env: cfg.Env, clock: cfg.Clock,
 		phoneRegion: cfg.PhoneRegion, availableFn: cfg.Available, texts: copyTexts(cfg.Texts),
-		channels: channelRules(cfg.Channels),
+		channels: channelRules(cfg.Channels), omitEvents: cfg.OmitEvents,
 	}
 	if e.locker == nil {
 		e.locker = new(keylock.Locker)
@@ -468,8 +474,11 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConversationOver}, nil
 	}
 	if !processingAllowed(f, s) {
-		return &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConsentRequired,
-			Consent: f.consentPrompt(s.Identified), Events: []Event{{Type: EventConsentRequired, Time: now}}}, nil
+		r := &Reply{ConversationID: s.ConversationID, Status: s.Status, Outcome: OutcomeConsentRequired, Consent: f.consentPrompt(s.Identified)}
+		if !e.omitEvents {
+			r.Events = []Event{{Type: EventConsentRequired, Time: now}}
+		}
+		return r, nil
 	}
 	if in.Signal != "" && (timedOut || !acceptsSignal(f, s, in.Signal)) {
 		return nil, fmt.Errorf("%w: no action of conversation %s waits for the signal %q", ErrInvalidInput, s.ConversationID, in.Signal)

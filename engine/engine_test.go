@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/chatflow/chatflow/condition"
 	"github.com/chatflow/chatflow/engine"
 	"github.com/chatflow/chatflow/engine/enginetest"
+	"github.com/chatflow/chatflow/examples/templates"
 	"github.com/chatflow/chatflow/store"
 	"github.com/chatflow/chatflow/store/memory"
 	"github.com/stretchr/testify/assert"
@@ -424,4 +426,44 @@ func TestAvailabilityAskedOnlyWhenUsed(t *testing.T) {
 	calls.Store(0)
 	c.Says("hi").ExpectBot("checking", "online")
 	assert.Equal(t, int32(1), calls.Load(), "asked once per turn")
+}
+
+// With Config.OmitEvents a conversation runs the same, and its replies
+// carry no events.
+func TestOmitEvents(t *testing.T) {
+	ctx := context.Background()
+	data, err := templates.JSON("qualify-leads")
+	require.NoError(t, err)
+	run := func(cfg engine.Config) []*engine.Reply {
+		cfg.Stores = memory.New()
+		e, err := engine.New(cfg)
+		require.NoError(t, err)
+		f, err := e.Load(data)
+		require.NoError(t, err)
+		require.NoError(t, e.Publish(f))
+		r, err := e.Start(ctx, engine.StartRequest{ConversationID: "c", FlowID: "qualify-leads"})
+		require.NoError(t, err)
+		replies := []*engine.Reply{r}
+		for i, in := range []engine.Input{{QuickReply: "yes"}, {Text: "Ada"}, {Text: "nope"}, {Text: "ada@example.com"}, {QuickReply: "51-200"}} {
+			in.ConversationID, in.MessageID = "c", strconv.Itoa(i)
+			r, err := e.Handle(ctx, in)
+			require.NoError(t, err)
+			replies = append(replies, r)
+		}
+		// A redelivery of the last message gets the same reply.
+		r, err = e.Handle(ctx, engine.Input{ConversationID: "c", MessageID: "4", QuickReply: "51-200"})
+		require.NoError(t, err)
+		return append(replies, r)
+	}
+	with, without := run(engine.Config{}), run(engine.Config{OmitEvents: true})
+	require.Len(t, without, len(with))
+	events := 0
+	for i := range with {
+		events += len(with[i].Events)
+		assert.Empty(t, without[i].Events, "reply %d", i)
+		assert.Equal(t, with[i].Texts(), without[i].Texts(), "reply %d", i)
+		assert.Equal(t, with[i].Status, without[i].Status, "reply %d", i)
+		assert.Equal(t, with[i].Outcome, without[i].Outcome, "reply %d", i)
+	}
+	assert.NotZero(t, events, "the default engine reports events")
 }

@@ -43,10 +43,17 @@ type leadConv struct {
 }
 
 func newLeadWorld(b *testing.B, live int) *leadWorld {
+	return newLeadWorldWith(b, live, engine.Config{})
+}
+
+// newLeadWorldWith is newLeadWorld with an engine configured as cfg, on
+// memory stores.
+func newLeadWorldWith(b *testing.B, live int, cfg engine.Config) *leadWorld {
 	b.Helper()
 	data, err := templates.JSON("qualify-leads")
 	require.NoError(b, err)
-	e, err := engine.New(engine.Config{Stores: memory.New()}) // default consent policy on
+	cfg.Stores = memory.New()
+	e, err := engine.New(cfg) // default consent policy on
 	require.NoError(b, err)
 	f, err := e.Load(data)
 	require.NoError(b, err)
@@ -120,6 +127,21 @@ func BenchmarkLeadConversation(b *testing.B) {
 			heapPerConversation(b, live, w)
 		})
 	}
+}
+
+// BenchmarkLeadConversationOmitEvents is BenchmarkLeadConversation at
+// 200,000 conversations for a host that switched events off
+// (Config.OmitEvents).
+func BenchmarkLeadConversationOmitEvents(b *testing.B) {
+	const live = 200_000
+	w := newLeadWorldWith(b, live, engine.Config{OmitEvents: true})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.turn(b, &w.convs[i%live])
+	}
+	b.StopTimer()
+	heapPerConversation(b, live, w)
 }
 
 // BenchmarkLeadConversationParallel runs the lead script on all cores over

@@ -124,7 +124,11 @@ func (t *turn) detachedReply() *Reply {
 		*r = t.reply
 		r.Messages = cloneExact(t.reply.Messages)
 	}
-	r.Events = cloneExact(t.reply.Events)
+	if t.e.omitEvents {
+		r.Events = nil
+	} else {
+		r.Events = cloneExact(t.reply.Events)
+	}
 	return r
 }
 
