@@ -105,13 +105,13 @@ func decodeSessionInto(data []byte, s *Session, h *heldSession) error {
 	s.Status = Status(r.string())
 	s.Position = r.string()
 	s.ActionState = r.bytes()
-	s.Answers = r.strmapInto(&maps[0])
+	s.Answers = r.strmapInto(&maps[answersMap])
 	s.ContactID = r.string()
 	s.Identified = r.bool()
-	s.Pending = store.Properties(r.strmapInto(&maps[1]))
+	s.Pending = store.Properties(r.strmapInto(&maps[pendingMap]))
 	s.Channel = r.string()
-	s.Page = r.strmapInto(&maps[2])
-	s.Visitor = r.strmapInto(&maps[3])
+	s.Page = r.strmapInto(&maps[pageMap])
+	s.Visitor = r.strmapInto(&maps[visitorMap])
 	s.CustomState = r.bytes()
 	if r.bool() {
 		if cs == nil {
@@ -125,7 +125,7 @@ func decodeSessionInto(data []byte, s *Session, h *heldSession) error {
 	s.MessageIDs = r.bytes()
 	if version >= binaryFormatV3 {
 		s.Seq = r.uvarint()
-		s.Own = store.Properties(r.strmapInto(&maps[4]))
+		s.Own = store.Properties(r.strmapInto(&maps[ownMap]))
 		s.Outbox = r.bytes()
 		s.LastReply = r.bytes()
 	}

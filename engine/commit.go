@@ -72,13 +72,16 @@ func (t *turn) effects() *effects {
 		ef.CompanyID, ef.Company = t.company.ID, t.companyWrites
 	}
 	if len(t.writes) > 0 || (s.ContactID != "" && len(s.Pending) > 0) {
-		// The turn's writes are its own: with nothing pending they are the
-		// properties to write as they are.
+		// The pending properties and the turn's writes (which win) are
+		// merged into one of the two maps, which nothing else uses.
 		props := t.writes
-		if len(s.Pending) > 0 {
-			props = s.Pending.Clone()
-			for k, v := range t.writes {
-				props[k] = v
+		if props == nil {
+			props = s.Pending
+		} else {
+			for k, v := range s.Pending {
+				if _, ok := props[k]; !ok {
+					props[k] = v
+				}
 			}
 		}
 		if s.ContactID == "" {

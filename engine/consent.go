@@ -203,11 +203,11 @@ func (e *Engine) withSession(ctx context.Context, id string, fn func(*Session, *
 	if err := checkID("conversation ID", id); err != nil {
 		return nil, err
 	}
-	unlock, err := e.locker.Lock(ctx, id)
+	lock, err := e.lockConversation(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("engine: locking conversation %s: %w", id, err)
+		return nil, err
 	}
-	defer unlock()
+	defer lock.release()
 	rec, s, err := e.load(ctx, id)
 	if err != nil {
 		return nil, err

@@ -347,11 +347,11 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 		return nil, err
 	}
 	now := e.now(req.Time)
-	unlock, err := e.locker.Lock(ctx, req.ConversationID)
+	lock, err := e.lockConversation(ctx, req.ConversationID)
 	if err != nil {
-		return nil, fmt.Errorf("engine: locking conversation %s: %w", req.ConversationID, err)
+		return nil, err
 	}
-	defer unlock()
+	defer lock.release()
 	switch _, err := e.sessions.Load(ctx, req.ConversationID); {
 	case err == nil:
 		return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
@@ -422,19 +422,11 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return nil, err
 	}
 	now := e.now(in.Time)
-	if e.heldLocker != nil {
-		lock, err := e.heldLocker.LockHeld(ctx, in.ConversationID)
-		if err != nil {
-			return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
-		}
-		defer lock.Unlock()
-	} else {
-		unlock, err := e.locker.Lock(ctx, in.ConversationID)
-		if err != nil {
-			return nil, fmt.Errorf("engine: locking conversation %s: %w", in.ConversationID, err)
-		}
-		defer unlock()
+	lock, err := e.lockConversation(ctx, in.ConversationID)
+	if err != nil {
+		return nil, err
 	}
+	defer lock.release()
 	rec, held, err := e.loadHeld(ctx, in.ConversationID)
 	if err != nil {
 		return nil, err
@@ -586,6 +578,36 @@ func (e *Engine) VisitorProperties(ctx context.Context, conversationID string) (
 	return c.Properties.Clone(), nil
 }
 
+// convLock is a conversation's lock, held.
+type convLock struct {
+	held   keylock.Held
+	unlock func() // the store.Locker's, when it has no LockHeld
+}
+
+func (l convLock) release() {
+	if l.unlock != nil {
+		l.unlock()
+	} else {
+		l.held.Unlock()
+	}
+}
+
+// lockConversation takes the conversation's lock for a call, without an
+// allocation when the locker allows it.
+func (e *Engine) lockConversation(ctx context.Context, id string) (convLock, error) {
+	var l convLock
+	var err error
+	if e.heldLocker != nil {
+		l.held, err = e.heldLocker.LockHeld(ctx, id)
+	} else {
+		l.unlock, err = e.locker.Lock(ctx, id)
+	}
+	if err != nil {
+		return convLock{}, fmt.Errorf("engine: locking conversation %s: %w", id, err)
+	}
+	return l, nil
+}
+
 // load reads and decodes a conversation's session.
 func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Session, error) {
 	rec, err := e.sessions.Load(ctx, id)
@@ -611,7 +633,7 @@ func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, 
 		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
 	}
 	h := heldSessions.Get().(*heldSession)
-	h.s.ids = &h.ids
+	h.s.held = h
 	if err := decodeSessionInto(rec.Data, &h.s, h); err != nil {
 		h.release()
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
@@ -627,10 +649,6 @@ type heldSession struct {
 	maps    [sessionMaps]map[string]string
 	ids     [RecentMessages * 8]byte
 }
-
-// sessionMaps counts the maps of a Session: answers, pending, page,
-// visitor and own properties.
-const sessionMaps = 5
 
 var heldSessions = sync.Pool{New: func() any { return new(heldSession) }}
 

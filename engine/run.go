@@ -17,7 +17,7 @@ func (t *turn) handle(in action.Input) {
 		start := 0
 		if q, ok := matchQuickReply(t.flow.def.Welcome.QuickReplies, in); ok {
 			if s.Answers == nil {
-				s.Answers = make(map[string]string, 4)
+				s.Answers = s.newMap(answersMap)
 			}
 			s.Answers[welcomeName] = q.Value
 			if q.Next != "" {

@@ -102,8 +102,35 @@ type Session struct {
 	// message IDs from bloating the session).
 	MessageIDs []byte `json:"m,omitempty"`
 
-	// ids, when set, is room for MessageIDs that the session owns.
-	ids *[RecentMessages * 8]byte
+	// held, when set, is the pooled room the session was decoded into; it
+	// has room for MessageIDs and spare maps.
+	held *heldSession
+}
+
+// Indexes of the session's maps in heldSession.maps.
+const (
+	answersMap = iota
+	pendingMap
+	pageMap
+	visitorMap
+	ownMap
+	sessionMaps // how many
+)
+
+// newMap returns an empty map for the session's map field i (answersMap,
+// …): the held session's spare one when there is one, else a new map.
+// Callers use it only for a field that is nil, so the spare is not in use.
+func (s *Session) newMap(i int) map[string]string {
+	if s.held == nil {
+		return make(map[string]string, 4)
+	}
+	m := s.held.maps[i]
+	if m == nil {
+		m = make(map[string]string, 4)
+		s.held.maps[i] = m
+	}
+	clear(m)
+	return m
 }
 
 func messageHash(id string) [8]byte {
@@ -145,8 +172,8 @@ func (s *Session) remember(id string) {
 		old = old[len(old)-(RecentMessages-1)*8:]
 	}
 	var ids []byte
-	if s.ids != nil && len(old) < RecentMessages*8 {
-		ids = s.ids[:len(old)]
+	if s.held != nil && len(old) < RecentMessages*8 {
+		ids = s.held.ids[:len(old)]
 	} else {
 		ids = make([]byte, len(old), len(old)+8)
 	}

@@ -134,11 +134,11 @@ func (e *Engine) Sweep(ctx context.Context, req SweepRequest) (*SweepResult, err
 // sweepOne ends one idle conversation under its lock, and returns its
 // reply; nil when it turned out not to be idle.
 func (e *Engine) sweepOne(ctx context.Context, id string, now time.Time) (*Reply, error) {
-	unlock, err := e.locker.Lock(ctx, id)
+	lock, err := e.lockConversation(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("engine: locking conversation %s: %w", id, err)
+		return nil, err
 	}
-	defer unlock()
+	defer lock.release()
 	rec, s, err := e.load(ctx, id)
 	if errors.Is(err, ErrUnknownConversation) {
 		// Expired or erased behind the index's back: put the index right.

@@ -50,6 +50,10 @@ type turn struct {
 
 	// bufs are encoding buffers that stay with the turn in the pool.
 	bufs turnBuffers
+	// spareWrites is the map writes is made from, kept with the turn in
+	// the pool. The turn's writes (which may become the session's pending
+	// properties or the outbox's) are not used after the session is saved.
+	spareWrites store.Properties
 	// ef are the turn's effects, once commit has collected them.
 	ef effects
 
@@ -70,11 +74,20 @@ var _ action.Turn = (*turn)(nil)
 // gets is copied out of them at its exact size.
 func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time, msgID string) *turn {
 	t := turns.Get().(*turn)
-	events, messages, bufs := t.reply.Events[:0], t.reply.Messages[:0], t.bufs
-	*t = turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID, bufs: bufs}
+	events, messages, bufs, spare := t.reply.Events[:0], t.reply.Messages[:0], t.bufs, t.spareWrites
+	*t = turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID, bufs: bufs, spareWrites: spare}
 	t.reply.ConversationID = s.ConversationID
 	t.reply.Events, t.reply.Messages = events, messages
 	return t
+}
+
+// newWrites returns the empty map for the turn's contact writes.
+func (t *turn) newWrites() store.Properties {
+	if t.spareWrites == nil {
+		t.spareWrites = make(store.Properties, 4)
+	}
+	clear(t.spareWrites)
+	return t.spareWrites
 }
 
 // turnBuffers are the buffers a turn encodes its reply and outbox in.
@@ -103,8 +116,11 @@ func (t *turn) release() {
 	}
 	clear(t.reply.Events[:cap(t.reply.Events)])
 	clear(t.reply.Messages[:cap(t.reply.Messages)])
-	events, messages, bufs := t.reply.Events[:0], t.reply.Messages[:0], t.bufs
-	*t = turn{bufs: bufs}
+	events, messages, bufs, spare := t.reply.Events[:0], t.reply.Messages[:0], t.bufs, t.spareWrites
+	if len(spare) > 64 {
+		spare = nil // a map that grew large is not kept
+	}
+	*t = turn{bufs: bufs, spareWrites: spare}
 	t.reply.Events, t.reply.Messages = events, messages
 	turns.Put(t)
 }
@@ -271,7 +287,7 @@ func (t *turn) SetAnswer(v string) {
 		return
 	}
 	if t.sess.Answers == nil {
-		t.sess.Answers = make(map[string]string)
+		t.sess.Answers = t.sess.newMap(answersMap)
 	}
 	t.sess.Answers[t.cur.def.Name] = v
 	// Branches of this action see the accepted, normalized answer (the
@@ -279,7 +295,6 @@ func (t *turn) SetAnswer(v string) {
 	t.input = v
 }
 
-// loadContact fetches the visitor's contact once per turn.
 // readContactProperty reads one property of the visitor's contact through
 // the store's store.ContactPropertyReader, when it has one and the contact
 // is not loaded already; done is false when the caller must load the
@@ -300,6 +315,7 @@ func (t *turn) readContactProperty(name string) (v string, ok, done bool) {
 	return v, ok && v != "", true
 }
 
+// loadContact fetches the visitor's contact once per turn.
 func (t *turn) loadContact() *store.Contact {
 	if t.contactLoaded {
 		return t.contact
@@ -441,12 +457,12 @@ func (t *turn) SetProperty(obj action.Object, name, value string) error {
 	switch obj {
 	case action.ContactObject:
 		if t.writes == nil {
-			t.writes = make(store.Properties, 4)
+			t.writes = t.newWrites()
 		}
 		t.writes[name] = value
 		if !t.verified() {
 			if t.sess.Own == nil {
-				t.sess.Own = make(store.Properties, 4)
+				t.sess.Own = t.sess.newMap(ownMap)
 			}
 			t.sess.Own[name] = value
 		}
