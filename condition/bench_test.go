@@ -28,6 +28,12 @@ func BenchmarkEval(b *testing.B) {
 		{"available", `!available`},
 		{"lower", `answer.lowerAscii() == "yes"`},
 		{"exists", `contact.tags.exists(t, t == "vip")`},
+		{"exists_last", `contact.tags.exists(t, t == "beta")`},
+		{"exists_optional", `contact.?tags.orValue([]).exists(t, "beta" == t)`},
+		{"in", `"beta" in contact.tags`},
+		{"in_guarded", `has(contact.tags) && "beta" in contact["tags"]`},
+		// Not a plain membership test: evaluated by CEL, with cost tracking.
+		{"exists_cel", `contact.tags.exists(t, t.startsWith("b"))`},
 	} {
 		c, err := env.Compile(bc.expr)
 		if err != nil {

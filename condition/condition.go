@@ -97,6 +97,12 @@ func (c *Condition) Eval(ctx context.Context, v *Vars) (bool, error) {
 // whenever the answer is at most maxAnswerSize bytes long (comparisons and
 // string functions on the answer are common and only their input size is
 // unknown). Otherwise tracked runs with the limit enforced.
+//
+// A test of whether a list holds a string ("vip" in contact.tags,
+// contact.tags.exists(t, t == "vip")) is unbounded, and CEL is slow at it
+// with cost tracking; member then evaluates it over the Go value instead,
+// charging the same cost, and leaves to CEL only the inputs it does not
+// handle (see membership).
 type program struct {
 	fast            cel.Program
 	fastShortAnswer bool
@@ -106,6 +112,9 @@ type program struct {
 	// makes sense.
 	loops bool
 	limit uint64
+	// member, when not nil, evaluates the expression without CEL for the
+	// inputs it handles.
+	member *membership
 }
 
 // maxAnswerSize is the answer length, in bytes, assumed when estimating the
@@ -117,7 +126,7 @@ const maxAnswerSize = 2048
 const interruptEvery = 100
 
 func (e *Env) program(checked *cel.Ast) (program, error) {
-	p := program{loops: hasLoops(checked), limit: e.costLimit}
+	p := program{loops: hasLoops(checked), limit: e.costLimit, member: membershipOf(checked.NativeRep().Expr())}
 	bounded := func(est cost.Estimator) bool {
 		c, err := e.cel.EstimateCost(checked, est)
 		return err == nil && c.Max <= e.costLimit
@@ -148,12 +157,28 @@ func (p *program) eval(ctx context.Context, v *Vars) (ref.Val, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEval, context.Cause(ctx))
 	}
+	fast := p.fast != nil && (!p.fastShortAnswer || len(v.Answer) <= maxAnswerSize)
+	if p.member != nil {
+		limit, done := unmetered, (<-chan struct{})(nil)
+		if !fast {
+			limit = p.limit
+			if p.loops {
+				done = ctx.Done()
+			}
+		}
+		switch found, _, res := p.member.eval(v, limit, done); res {
+		case decided:
+			return types.Bool(found), nil
+		case overLimit:
+			return nil, p.costLimitError()
+		}
+	}
 	var (
 		out ref.Val
 		err error
 	)
 	switch {
-	case p.fast != nil && (!p.fastShortAnswer || len(v.Answer) <= maxAnswerSize):
+	case fast:
 		out, _, err = p.fast.Eval(activation{v})
 	case p.loops && ctx.Done() != nil:
 		out, _, err = p.tracked.ContextEval(ctx, activation{v})
@@ -171,9 +196,13 @@ func (p *program) eval(ctx context.Context, v *Vars) (ref.Val, error) {
 func (p *program) evalError(err error) error {
 	var cancelled interpreter.EvalCancelledError
 	if errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded {
-		return fmt.Errorf("%w (limit %d)", ErrCostLimit, p.limit)
+		return p.costLimitError()
 	}
 	return fmt.Errorf("%w: %w", ErrEval, err)
+}
+
+func (p *program) costLimitError() error {
+	return fmt.Errorf("%w (limit %d)", ErrCostLimit, p.limit)
 }
 
 func hasLoops(a *cel.Ast) bool {
