@@ -1,12 +1,12 @@
 package memory
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/chatflow/chatflow/store"
 )
@@ -14,9 +14,10 @@ import (
 // Sessions is an in-memory session store implementing store.Sessions and
 // store.IdleSessions.
 //
-// Save copies the data it is given and Load returns a fresh copy, so
-// neither the caller's slice nor the returned one aliases stored memory.
-// Versions start at 1 and increase by one with every successful Save; after
+// Save copies the data it is given, so the caller may reuse its slice.
+// Load returns the stored bytes themselves, without a copy: they are
+// read-only on both sides (the store.Sessions contract), and the store
+// never changes them, a later Save storing a new copy. Versions start at 1 and increase by one with every successful Save; after
 // Delete, numbering starts again at 1.
 //
 // The zero value is an empty store ready to use. Sessions is safe for
@@ -29,11 +30,14 @@ type Sessions struct {
 	shards [shardCount]shard[sessionEntry]
 }
 
-// sessionEntry is a stored session and its idle time in Unix nanoseconds
-// (0: never idle).
+// sessionEntry is a stored session, its version and its idle time in
+// Unix nanoseconds (0: never idle). The data is held as a string: copying
+// into a new string needs no zeroing of the memory first, and nothing can
+// change it.
 type sessionEntry struct {
-	store.SessionRecord
-	idle int64
+	data    string
+	version int64
+	idle    int64
 }
 
 var (
@@ -48,22 +52,25 @@ var errNoSession = fmt.Errorf("memory: session: %w", store.ErrNotFound)
 // NewSessions returns a new, empty session store.
 func NewSessions() *Sessions { return new(Sessions) }
 
-// Load returns a copy of the conversation's stored session, or an error
-// matching store.ErrNotFound.
+// Load returns the conversation's stored session, or an error matching
+// store.ErrNotFound. The data is read-only (see Sessions).
 func (s *Sessions) Load(_ context.Context, conversationID string) (store.SessionRecord, error) {
 	sh := &s.shards[shardOf(conversationID)]
 	sh.mu.RLock()
 	e, ok := sh.m[conversationID]
 	sh.mu.RUnlock()
-	rec := e.SessionRecord
 	if !ok {
 		return store.SessionRecord{}, errNoSession
 	}
 	// Stored data is never written to after Save (which stores a copy),
 	// and callers must not write to what Load returns (the contract), so
-	// the stored slice itself is handed out: a turn copies its session
-	// once, on Save, not twice.
-	return rec, nil
+	// the stored bytes themselves are handed out: a turn copies its
+	// session once, on Save, not twice.
+	var data []byte
+	if e.data != "" {
+		data = unsafe.Slice(unsafe.StringData(e.data), len(e.data))
+	}
+	return store.SessionRecord{Data: data, Version: e.version}, nil
 }
 
 // Save stores a copy of data if the stored version equals expectedVersion
@@ -76,7 +83,7 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
-	data = bytes.Clone(data)
+	stored := string(data)
 	var idle int64
 	if !idleAt.IsZero() {
 		idle = idleAt.UnixNano()
@@ -84,14 +91,14 @@ func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byt
 	sh := &s.shards[shardOf(conversationID)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	cur := sh.m[conversationID] // Version 0 when missing
-	if cur.Version != expectedVersion {
+	cur := sh.m[conversationID] // version 0 when missing
+	if cur.version != expectedVersion {
 		return 0, fmt.Errorf("memory: save session %q at version %d, stored %d: %w",
-			conversationID, expectedVersion, cur.Version, store.ErrConflict)
+			conversationID, expectedVersion, cur.version, store.ErrConflict)
 	}
-	rec := sessionEntry{store.SessionRecord{Data: data, Version: cur.Version + 1}, idle}
+	rec := sessionEntry{data: stored, version: cur.version + 1, idle: idle}
 	sh.put(conversationID, rec)
-	return rec.Version, nil
+	return rec.version, nil
 }
 
 // Idle returns the IDs of at most limit conversations whose idle time is
