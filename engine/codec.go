@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -106,7 +107,9 @@ func decodeSessionInto(data []byte, s *Session, h *heldSession) error {
 	s.Position = r.string()
 	s.ActionState = r.bytes()
 	s.Answers = r.strmapInto(&maps[answersMap])
-	s.ContactID = r.string()
+	// The contact ID goes to stores, which may keep it (an index, a
+	// ticket): a copy keeps them from holding the whole session data.
+	s.ContactID = strings.Clone(r.string())
 	s.Identified = r.bool()
 	s.Pending = store.Properties(r.strmapInto(&maps[pendingMap]))
 	s.Channel = r.string()

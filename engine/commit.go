@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/chatflow/chatflow/consent"
@@ -74,13 +75,15 @@ func (t *turn) effects() *effects {
 	if len(t.writes) > 0 || (s.ContactID != "" && len(s.Pending) > 0) {
 		// The pending properties and the turn's writes (which win) are
 		// merged into one of the two maps, which nothing else uses.
+		// Pending strings are the session data's: they are copied for the
+		// stores (see detachedProps).
 		props := t.writes
 		if props == nil {
-			props = s.Pending
+			props = detachedProps(s.Pending)
 		} else {
 			for k, v := range s.Pending {
 				if _, ok := props[k]; !ok {
-					props[k] = v
+					props[strings.Clone(k)] = strings.Clone(v)
 				}
 			}
 		}

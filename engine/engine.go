@@ -620,7 +620,18 @@ func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Ses
 	if err := decodeSession(rec.Data, s); err != nil {
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
+	s.ConversationID = ownID(s.ConversationID, id)
 	return rec, s, nil
+}
+
+// ownID returns the caller's string for a decoded conversation ID equal to
+// it. Decoded strings share the session's data; the ID goes to stores that
+// keep it (consent records, indexes), which would keep the whole data.
+func ownID(decoded, id string) string {
+	if decoded == id {
+		return id
+	}
+	return strings.Clone(decoded)
 }
 
 // loadHeld is load into a session from the pool, for a call that does not
@@ -638,6 +649,7 @@ func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, 
 		h.release()
 		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
+	h.s.ConversationID = ownID(h.s.ConversationID, id)
 	return rec, h, nil
 }
 

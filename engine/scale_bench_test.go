@@ -47,12 +47,14 @@ func newLeadWorld(b *testing.B, live int) *leadWorld {
 }
 
 // newLeadWorldWith is newLeadWorld with an engine configured as cfg, on
-// memory stores.
+// memory stores unless cfg has stores.
 func newLeadWorldWith(b *testing.B, live int, cfg engine.Config) *leadWorld {
 	b.Helper()
 	data, err := templates.JSON("qualify-leads")
 	require.NoError(b, err)
-	cfg.Stores = memory.New()
+	if cfg.Stores.Sessions == nil {
+		cfg.Stores = memory.New()
+	}
 	e, err := engine.New(cfg) // default consent policy on
 	require.NoError(b, err)
 	f, err := e.Load(data)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,20 @@ func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time,
 	t.reply.ConversationID = s.ConversationID
 	t.reply.Events, t.reply.Messages = events, messages
 	return t
+}
+
+// detachedProps copies p, strings included: a session's decoded strings
+// share its data, and a store that keeps them would keep the whole data.
+// Properties pending with the session go to the contacts store this way.
+func detachedProps(p store.Properties) store.Properties {
+	if p == nil {
+		return nil
+	}
+	out := make(store.Properties, len(p))
+	for k, v := range p {
+		out[strings.Clone(k)] = strings.Clone(v)
+	}
+	return out
 }
 
 // newWrites returns the empty map for the turn's contact writes.
@@ -497,7 +512,7 @@ func (t *turn) resolveContact(email string) {
 	c, err := contacts.ContactByEmail(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		props := t.sess.Pending.Clone()
+		props := detachedProps(t.sess.Pending)
 		if props == nil {
 			props = make(store.Properties, len(t.writes)+1)
 		}
