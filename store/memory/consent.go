@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/chatflow/chatflow/consent"
@@ -29,14 +30,33 @@ type ConsentRecords struct {
 	// is put in order when read, so linking costs what it links, however
 	// long the contact's history.
 	unsorted map[string]bool
+	// strings are the record fields kept once (see consentcodec.go).
+	strings interned
+	buf     []byte // for encoding records
 }
 
-// consentEntry is a stored record. A record with neither a visitor nor a
-// contact is in no index: no method could find or erase it.
+// consentEntry is a stored record, encoded (see consentcodec.go), with the
+// two fields the indexes need at hand. A record with neither a visitor nor
+// a contact is in no index: no method could find or erase it.
 type consentEntry struct {
-	seq    uint64 // order of appending
-	rec    consent.Record
-	erased bool
+	seq                      uint64 // order of appending
+	data                     string
+	id, visitorID, contactID string // slices of data
+	erased                   bool
+}
+
+// newEntry encodes r as an entry; the caller holds the lock.
+func (c *ConsentRecords) newEntry(seq uint64, r *consent.Record) *consentEntry {
+	e := &consentEntry{seq: seq}
+	c.setRecord(e, r)
+	return e
+}
+
+// setRecord stores r in e; the caller holds the lock.
+func (c *ConsentRecords) setRecord(e *consentEntry, r *consent.Record) {
+	e.data = c.encodeRecord(r)
+	d := decoder{s: e.data}
+	e.id, e.visitorID, e.contactID = d.string(), d.string(), d.string()
 }
 
 var _ consent.Records = (*ConsentRecords)(nil)
@@ -66,14 +86,16 @@ func (c *ConsentRecords) Append(_ context.Context, r consent.Record) error {
 	if c.ids[r.ID] {
 		return nil
 	}
-	c.ids[r.ID] = true
 	c.seq++
-	e := &consentEntry{seq: c.seq, rec: r}
-	if r.VisitorID != "" {
-		c.byVisitor[r.VisitorID] = append(c.byVisitor[r.VisitorID], e)
+	e := c.newEntry(c.seq, &r)
+	// A copy of the ID: a slice of the entry's data would keep the erased
+	// record's data in memory, which Erase must let go.
+	c.ids[strings.Clone(e.id)] = true
+	if e.visitorID != "" {
+		c.byVisitor[e.visitorID] = append(c.byVisitor[e.visitorID], e)
 	}
-	if r.ContactID != "" {
-		c.byContact[r.ContactID] = append(c.byContact[r.ContactID], e)
+	if e.contactID != "" {
+		c.byContact[e.contactID] = append(c.byContact[e.contactID], e)
 	}
 	return nil
 }
@@ -88,24 +110,25 @@ func (c *ConsentRecords) ForContact(_ context.Context, contactID string) ([]cons
 		})
 		delete(c.unsorted, contactID)
 	}
-	return records(c.byContact[contactID]), nil
+	return c.records(c.byContact[contactID]), nil
 }
 
 // ForVisitor lists copies of a visitor's records, oldest first.
 func (c *ConsentRecords) ForVisitor(_ context.Context, visitorID string) ([]consent.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return records(c.byVisitor[visitorID]), nil
+	return c.records(c.byVisitor[visitorID]), nil
 }
 
-// records copies the records of entries, or returns nil for none.
-func records(entries []*consentEntry) []consent.Record {
+// records decodes the records of entries, or returns nil for none; the
+// caller holds the lock.
+func (c *ConsentRecords) records(entries []*consentEntry) []consent.Record {
 	if len(entries) == 0 {
 		return nil
 	}
 	out := make([]consent.Record, len(entries))
 	for i, e := range entries {
-		out[i] = e.rec
+		out[i] = c.decodeRecord(e.data)
 	}
 	return out
 }
@@ -119,14 +142,17 @@ func (c *ConsentRecords) LinkContact(_ context.Context, visitorID, contactID str
 	defer c.mu.Unlock()
 	var linked []*consentEntry
 	for _, e := range c.byVisitor[visitorID] {
-		if e.rec.ContactID == "" {
-			e.rec.ContactID = contactID
+		if e.contactID == "" {
+			r := c.decodeRecord(e.data)
+			r.ContactID = contactID
+			c.setRecord(e, &r)
 			linked = append(linked, e)
 		}
 	}
 	if len(linked) == 0 {
 		return nil
 	}
+	contactID = linked[0].contactID // the entry's copy, for the index key
 	list := c.byContact[contactID]
 	if n := len(list); n > 0 && list[n-1].seq > linked[0].seq {
 		if c.unsorted == nil {
@@ -157,10 +183,10 @@ func (c *ConsentRecords) Erase(_ context.Context, visitorID, contactID string) e
 	}
 	// Take the victims out of the other index they are in.
 	for _, e := range victims {
-		if v := e.rec.VisitorID; v != "" && v != visitorID {
+		if v := e.visitorID; v != "" && v != visitorID {
 			dropErased(c.byVisitor, v)
 		}
-		if ct := e.rec.ContactID; ct != "" && ct != contactID {
+		if ct := e.contactID; ct != "" && ct != contactID {
 			dropErased(c.byContact, ct)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,4 +106,43 @@ func BenchmarkConsentTurn(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Records come back field for field, whatever their values: the store
+// keeps them encoded.
+func TestConsentRecordsKeepEveryField(t *testing.T) {
+	ctx := context.Background()
+	c := memory.NewConsentRecords()
+	amsterdam := time.FixedZone("", 3600)
+	recs := []consent.Record{
+		{ID: "r1", VisitorID: "v1", ContactID: "", Kind: consent.DataProcessing, Basis: consent.LegitimateInterest,
+			Text: "We process your data.", TextHash: consent.Hash("We process your data."), Choice: consent.Granted,
+			Time: time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC), ChatflowID: "f", FlowVersion: 3, ConversationID: "v1"},
+		{ID: "r2", VisitorID: "v1", ContactID: "c1", Kind: consent.Communication, Basis: consent.ExplicitConsent,
+			SubscriptionType: "news", Text: "Send me news", TextHash: "h", Choice: consent.Withdrawn,
+			Time: time.Date(1500, 1, 1, 0, 0, 0, 0, amsterdam), ChatflowID: "g", FlowVersion: -1, Action: "ask", ConversationID: "other conversation"},
+		{ID: "r3", VisitorID: "v1", Kind: consent.Cookies, Text: "", Choice: consent.Granted}, // zero time
+	}
+	for _, r := range recs {
+		require.NoError(t, c.Append(ctx, r))
+	}
+	got, err := c.ForVisitor(ctx, "v1")
+	require.NoError(t, err)
+	require.Len(t, got, len(recs))
+	for i := range recs {
+		assert.True(t, recs[i].Time.Equal(got[i].Time), "record %d time %v, want %v", i, got[i].Time, recs[i].Time)
+		_, wantOffset := recs[i].Time.Zone()
+		_, gotOffset := got[i].Time.Zone()
+		assert.Equal(t, wantOffset, gotOffset, "record %d zone offset", i)
+		got[i].Time, recs[i].Time = time.Time{}, time.Time{}
+		assert.Equal(t, recs[i], got[i], "record %d", i)
+	}
+	// Linking sets the contact of the records without one, and only that.
+	require.NoError(t, c.LinkContact(ctx, "v1", "c9"))
+	got, err = c.ForContact(ctx, "c9")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"r1", "r3"}, []string{got[0].ID, got[1].ID})
+	assert.Equal(t, "We process your data.", got[0].Text)
+	assert.Equal(t, 3, got[0].FlowVersion)
 }
