@@ -21,6 +21,11 @@ import (
 func Email(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	at, upper, ok := plainEmail(t)
+	if !ok && t != "" && len(t) <= 254 && strings.IndexByte(t, '@') < 0 {
+		// The commonest wrong answer, a name or a sentence: net/mail finds
+		// no addr-spec without an "@".
+		return "", invalid(KindEmail, s, "not an email address")
+	}
 	if !ok {
 		// Anything unusual, rejections included, takes the full path.
 		return emailSlow(s)
