@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -466,4 +467,53 @@ func TestOmitEvents(t *testing.T) {
 		assert.Equal(t, with[i].Outcome, without[i].Outcome, "reply %d", i)
 	}
 	assert.NotZero(t, events, "the default engine reports events")
+}
+
+// Turns reuse their buffers; a reply the host keeps must not change when
+// later turns run, on this conversation or others.
+func TestRepliesOwnTheirContents(t *testing.T) {
+	ctx := context.Background()
+	data, err := templates.JSON("qualify-leads")
+	require.NoError(t, err)
+	e, err := engine.New(engine.Config{Stores: memory.New()})
+	require.NoError(t, err)
+	f, err := e.Load(data)
+	require.NoError(t, err)
+	require.NoError(t, e.Publish(f))
+	type kept struct {
+		reply *engine.Reply
+		json  string
+	}
+	var all []kept
+	script := []engine.Input{{QuickReply: "yes"}, {Text: "Ada"}, {Text: "nope"}, {Text: "ada@example.com"}, {QuickReply: "51-200"}}
+	for c := range 3 {
+		id := "c" + strconv.Itoa(c)
+		_, err := e.Start(ctx, engine.StartRequest{ConversationID: id, FlowID: "qualify-leads"})
+		require.NoError(t, err)
+		for i, in := range script {
+			in.ConversationID, in.MessageID = id, strconv.Itoa(i)
+			r, err := e.Handle(ctx, in)
+			require.NoError(t, err)
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			all = append(all, kept{r, string(b)})
+		}
+		// A redelivery decodes the stored reply.
+		r, err := e.Handle(ctx, engine.Input{ConversationID: id, MessageID: "4", QuickReply: "51-200"})
+		require.NoError(t, err)
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		all = append(all, kept{r, string(b)})
+	}
+	for i, k := range all {
+		b, err := json.Marshal(k.reply)
+		require.NoError(t, err)
+		assert.JSONEq(t, k.json, string(b), "reply %d changed after later turns", i)
+		for _, ev := range k.reply.Events {
+			assert.NotEmpty(t, ev.Type, "reply %d has an event that was wiped", i)
+		}
+		for _, m := range k.reply.Messages {
+			assert.NotEmpty(t, m.Text, "reply %d has a message that was wiped", i)
+		}
+	}
 }

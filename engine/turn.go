@@ -129,8 +129,10 @@ func (t *turn) release() {
 		cap(t.bufs.reply) > maxBuf || cap(t.bufs.outbox) > maxBuf || cap(t.bufs.last) > maxBuf {
 		return
 	}
-	clear(t.reply.Events[:cap(t.reply.Events)])
-	clear(t.reply.Messages[:cap(t.reply.Messages)])
+	// Buffers are only appended to, and each release clears what its turn
+	// appended: what lies beyond the length is zero already.
+	clear(t.reply.Events)
+	clear(t.reply.Messages)
 	events, messages, bufs, spare := t.reply.Events[:0], t.reply.Messages[:0], t.bufs, t.spareWrites
 	if len(spare) > 64 {
 		spare = nil // a map that grew large is not kept
