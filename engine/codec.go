@@ -179,6 +179,8 @@ type reader struct {
 	// nanoTimes is set for layouts 2 and 3, which stored times as Unix
 	// nanoseconds plus one (0 for the zero time).
 	nanoTimes bool
+	// copyStrings makes string return copies, for what goes to stores.
+	copyStrings bool
 }
 
 func (r *reader) fail(what string) {
@@ -219,6 +221,9 @@ func (r *reader) string() string {
 	b := r.raw("text")
 	if len(b) == 0 {
 		return ""
+	}
+	if r.copyStrings {
+		return string(b)
 	}
 	return unsafe.String(&b[0], len(b))
 }

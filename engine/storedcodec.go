@@ -222,8 +222,9 @@ func appendStoredEffects(w []byte, ef *effects) []byte {
 }
 
 // decodeStoredEffects decodes effects stored by appendStoredEffects, or as
-// JSON by an earlier version. Its strings share data, as in
-// decodeStoredReply.
+// JSON by an earlier version. Its strings are copies: they go to stores,
+// which may keep them, and would then keep the whole session data alive;
+// the reply's bytes share data, as in decodeStoredReply.
 func decodeStoredEffects(data []byte, ef *effects) error {
 	if len(data) > 0 && data[0] == '{' {
 		return json.Unmarshal(data, ef)
@@ -231,7 +232,7 @@ func decodeStoredEffects(data []byte, ef *effects) error {
 	if len(data) == 0 || data[0] != storedEffectsFormat {
 		return fmt.Errorf("%w: unknown outbox layout", errCorrupt)
 	}
-	rd := reader{b: data[1:]}
+	rd := reader{b: data[1:], copyStrings: true}
 	ef.Message = rd.string()
 	ef.ContactID = rd.string()
 	ef.Contact = store.Properties(rd.strmap())
