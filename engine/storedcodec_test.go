@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/chatflow/chatflow/action"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -137,4 +140,63 @@ func FuzzStoredReply(f *testing.F) {
 		var ef effects
 		_ = decodeStoredEffects(data, &ef)
 	})
+}
+
+// A session saved by an earlier version, with its last reply and its
+// outbox as JSON, is handled by this one: a redelivery gets the stored
+// reply, and a retry applies the outbox and returns its reply.
+func TestSessionsWithJSONRepliesStillWork(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile("../examples/templates/qualify-leads.json")
+	require.NoError(t, err)
+	st := memory.New()
+	e, err := New(Config{Stores: st})
+	require.NoError(t, err)
+	f, err := e.Load(data)
+	require.NoError(t, err)
+	require.NoError(t, e.Publish(f))
+	_, err = e.Start(ctx, StartRequest{ConversationID: "c", FlowID: "qualify-leads"})
+	require.NoError(t, err)
+	first, err := e.Handle(ctx, Input{ConversationID: "c", MessageID: "m1", QuickReply: "yes"})
+	require.NoError(t, err)
+
+	// Rewrite the stored session as the earlier version wrote it.
+	rewrite := func(change func(s *Session)) {
+		rec, err := st.Sessions.Load(ctx, "c")
+		require.NoError(t, err)
+		var s Session
+		require.NoError(t, decodeSession(rec.Data, &s))
+		change(&s)
+		_, err = st.Sessions.Save(ctx, "c", encodeSession(nil, &s), rec.Version)
+		require.NoError(t, err)
+	}
+	old := *first
+	old.Events, old.Outcome = nil, ""
+	lastJSON, err := json.Marshal(&old)
+	require.NoError(t, err)
+	rewrite(func(s *Session) { s.LastReply = lastJSON })
+	again, err := e.Handle(ctx, Input{ConversationID: "c", MessageID: "m1", QuickReply: "yes"})
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeDuplicate, again.Outcome)
+	assert.Equal(t, first.Texts(), again.Texts())
+
+	// An outbox the earlier version left: a contact write not yet applied,
+	// and the reply of message m2.
+	contact, err := st.Contacts.CreateContact(ctx, store.Properties{"email": "ada@example.com"})
+	require.NoError(t, err)
+	pendingReply, err := json.Marshal(&Reply{ConversationID: "c", Messages: []action.Message{{Type: action.TextBubble, Text: "Stored reply"}},
+		Status: StatusActive, Outcome: OutcomeProcessed})
+	require.NoError(t, err)
+	outbox, err := json.Marshal(&effects{Message: "m2", ContactID: contact.ID, Contact: store.Properties{"firstname": "Ada"}, Reply: pendingReply})
+	require.NoError(t, err)
+	rewrite(func(s *Session) {
+		s.Outbox = outbox
+		s.remember("m2")
+	})
+	retried, err := e.Handle(ctx, Input{ConversationID: "c", MessageID: "m2", Text: "Ada"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Stored reply"}, retried.Texts())
+	got, err := st.Contacts.Contact(ctx, contact.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Ada", got.Properties["firstname"])
 }
