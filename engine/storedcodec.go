@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/action"
+	"github.com/chatflow/chatflow/action/builtin"
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
 )
@@ -54,8 +55,10 @@ func appendStoredReply(w []byte, r *Reply, events, outcome bool) ([]byte, error)
 		w = binary.AppendUvarint(w, 0)
 	} else {
 		w = binary.AppendUvarint(w, uint64(len(r.Events)))
+		var prev *Event
 		for i := range r.Events {
-			w = appendStoredEvent(w, &r.Events[i])
+			w = appendStoredEvent(w, &r.Events[i], prev)
+			prev = &r.Events[i]
 		}
 	}
 	// The rare prompts go as JSON, which they define.
@@ -68,18 +71,101 @@ func appendStoredReply(w []byte, r *Reply, events, outcome bool) ([]byte, error)
 	return w, nil
 }
 
-func appendStoredEvent(w []byte, e *Event) []byte {
-	w = appendString(w, string(e.Type))
-	w = appendTime(w, e.Time)
-	w = appendString(w, e.FlowID)
-	w = binary.AppendVarint(w, int64(e.FlowVersion))
-	w = appendString(w, e.Action)
-	w = appendString(w, e.ActionType)
-	w = appendString(w, string(e.Object))
-	w = appendString(w, e.Property)
-	w = appendString(w, e.Value)
-	w = appendString(w, e.Next)
-	return appendString(w, e.Reason)
+// A turn's events share most of their fields with the event before them
+// (the time, the flow, the action), and most leave the rest empty: each is
+// written as a byte of flags saying which fields follow, its type as a
+// code when it is a common one, and the fields that differ.
+const (
+	evNewTime    = 1 << iota // Time follows
+	evNewFlow                // FlowID and FlowVersion follow
+	evNewAction              // Action and ActionType follow
+	evObject                 // Object and Property follow
+	evValue                  // Value follows
+	evNext                   // Next follows
+	evReason                 // Reason follows
+	evTypeString             // the type follows as text, not as a code
+)
+
+// storedEventTypes are the event types written as a one-byte code (the
+// index plus one). Stored replies keep these codes: the list may only grow
+// at its end.
+var storedEventTypes = [...]action.EventType{
+	EventConversationStarted, EventSessionReset, EventActionReached, EventActionCompleted, EventActionSkipped,
+	EventActionFailed, EventPropertySet, EventContactCreated, EventBranchTaken, EventConditionError,
+	EventConversationFinished, EventHandedOff, EventTurnLimit, EventGeneralError, EventConsentRecorded,
+	EventConsentRequired, EventContactMissing, EventConversationEngaged, EventConversationAbandoned,
+	EventConversationClosed, EventSurveyAnswered, EventOutsideWindow, builtin.EventAnswerAccepted, builtin.EventAnswerRejected,
+}
+
+// storedEventCode returns t's code, or 0 when it has none.
+func storedEventCode(t action.EventType) byte {
+	for i, known := range storedEventTypes {
+		if known == t {
+			return byte(i + 1)
+		}
+	}
+	return 0
+}
+
+// appendStoredEvent writes e after prev (nil for the first event).
+func appendStoredEvent(w []byte, e, prev *Event) []byte {
+	var flags byte
+	if prev == nil || !e.Time.Equal(prev.Time) { // times come back in UTC anyway
+		flags |= evNewTime
+	}
+	if prev == nil || e.FlowID != prev.FlowID || e.FlowVersion != prev.FlowVersion {
+		flags |= evNewFlow
+	}
+	if prev == nil || e.Action != prev.Action || e.ActionType != prev.ActionType {
+		flags |= evNewAction
+	}
+	if e.Object != "" || e.Property != "" {
+		flags |= evObject
+	}
+	if e.Value != "" {
+		flags |= evValue
+	}
+	if e.Next != "" {
+		flags |= evNext
+	}
+	if e.Reason != "" {
+		flags |= evReason
+	}
+	code := storedEventCode(e.Type)
+	if code == 0 {
+		flags |= evTypeString
+	}
+	w = append(w, flags)
+	if code == 0 {
+		w = appendString(w, string(e.Type))
+	} else {
+		w = append(w, code)
+	}
+	if flags&evNewTime != 0 {
+		w = appendTime(w, e.Time)
+	}
+	if flags&evNewFlow != 0 {
+		w = appendString(w, e.FlowID)
+		w = binary.AppendVarint(w, int64(e.FlowVersion))
+	}
+	if flags&evNewAction != 0 {
+		w = appendString(w, e.Action)
+		w = appendString(w, e.ActionType)
+	}
+	if flags&evObject != 0 {
+		w = appendString(w, string(e.Object))
+		w = appendString(w, e.Property)
+	}
+	if flags&evValue != 0 {
+		w = appendString(w, e.Value)
+	}
+	if flags&evNext != 0 {
+		w = appendString(w, e.Next)
+	}
+	if flags&evReason != 0 {
+		w = appendString(w, e.Reason)
+	}
+	return w
 }
 
 // appendOptionalJSON writes v (a pointer) as length-prefixed JSON, or a
@@ -139,10 +225,14 @@ func decodeStoredReply(data []byte, id string, r *Reply) error {
 	r.Awaiting = rd.string()
 	r.Status = Status(rd.string())
 	r.Outcome = Outcome(rd.string())
-	if n := rd.count(13); n > 0 {
+	if n := rd.count(2); n > 0 {
 		r.Events = make([]Event, n)
 		for i := range r.Events {
-			rd.event(&r.Events[i])
+			var prev *Event
+			if i > 0 {
+				prev = &r.Events[i-1]
+			}
+			rd.event(&r.Events[i], prev)
 		}
 	}
 	for _, p := range [...]any{&r.Handoff, &r.Consent, &r.Survey} {
@@ -158,14 +248,58 @@ func decodeStoredReply(data []byte, id string, r *Reply) error {
 	return rd.err
 }
 
-func (r *reader) event(e *Event) {
-	e.Type = action.EventType(r.string())
-	e.Time = r.time()
-	e.FlowID = r.string()
-	e.FlowVersion = int(r.varint())
-	e.Action, e.ActionType = r.string(), r.string()
-	e.Object = action.Object(r.string())
-	e.Property, e.Value, e.Next, e.Reason = r.string(), r.string(), r.string(), r.string()
+// event reads what appendStoredEvent wrote after prev.
+func (r *reader) event(e, prev *Event) {
+	if len(r.b) < 2 {
+		r.fail("event")
+		return
+	}
+	flags := r.b[0]
+	r.b = r.b[1:]
+	if prev == nil && flags&(evNewTime|evNewFlow|evNewAction) != evNewTime|evNewFlow|evNewAction {
+		r.err = fmt.Errorf("%w: the first event refers to one before it", errCorrupt)
+		return
+	}
+	if flags&evTypeString != 0 {
+		e.Type = action.EventType(r.string())
+	} else {
+		code := int(r.b[0])
+		r.b = r.b[1:]
+		if code < 1 || code > len(storedEventTypes) {
+			r.err = fmt.Errorf("%w: unknown event code %d", errCorrupt, code)
+			return
+		}
+		e.Type = storedEventTypes[code-1]
+	}
+	if flags&evNewTime != 0 {
+		e.Time = r.time()
+	} else {
+		e.Time = prev.Time
+	}
+	if flags&evNewFlow != 0 {
+		e.FlowID = r.string()
+		e.FlowVersion = int(r.varint())
+	} else {
+		e.FlowID, e.FlowVersion = prev.FlowID, prev.FlowVersion
+	}
+	if flags&evNewAction != 0 {
+		e.Action, e.ActionType = r.string(), r.string()
+	} else {
+		e.Action, e.ActionType = prev.Action, prev.ActionType
+	}
+	if flags&evObject != 0 {
+		e.Object = action.Object(r.string())
+		e.Property = r.string()
+	}
+	if flags&evValue != 0 {
+		e.Value = r.string()
+	}
+	if flags&evNext != 0 {
+		e.Next = r.string()
+	}
+	if flags&evReason != 0 {
+		e.Reason = r.string()
+	}
 }
 
 // count reads a number of entries, each of which takes at least min bytes.

@@ -29,7 +29,15 @@ func fullReply() *Reply {
 		QuickReplies: []action.QuickReply{{Value: "yes", Label: "Yes!"}, {Value: "no", Next: "x"}},
 		FreeText:     true, Awaiting: "ask",
 		Events: []Event{{Type: EventActionReached, Time: time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC), FlowID: "f", FlowVersion: 3,
-			Action: "a", ActionType: "t", Object: action.ContactObject, Property: "p", Value: "v", Next: "n", Reason: "r"}},
+			Action: "a", ActionType: "t", Object: action.ContactObject, Property: "p", Value: "v", Next: "n", Reason: "r"},
+			// The same time, flow and action as the one before; a type
+			// without a code; then each shared field changing in turn.
+			{Type: "host_event", Time: time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC), FlowID: "f", FlowVersion: 3, Action: "a", ActionType: "t"},
+			{Type: EventPropertySet, Time: time.Date(2026, 3, 2, 9, 0, 1, 0, time.UTC), FlowID: "f", FlowVersion: 3, Action: "a", ActionType: "t", Property: "only"},
+			{Type: EventActionCompleted, Time: time.Date(2026, 3, 2, 9, 0, 1, 0, time.UTC), FlowID: "g", FlowVersion: 1, Action: "a", ActionType: "t", Value: "x"},
+			{Type: EventBranchTaken, Time: time.Date(2026, 3, 2, 9, 0, 1, 0, time.UTC), FlowID: "g", FlowVersion: 1, Action: "b", ActionType: "t", Next: "c"},
+			{Type: EventConsentRecorded, Time: time.Date(2026, 3, 2, 9, 0, 1, 0, time.UTC), FlowID: "g", FlowVersion: 1, Reason: "why"},
+		},
 		Status:  StatusHandedOff,
 		Handoff: &action.Handoff{Kind: action.HandoffTeam, UserIDs: []string{"u"}, Outcome: "available"},
 		Consent: &ConsentPrompt{DataProcessing: &ProcessingNotice{Text: "t", Required: true}},
@@ -199,4 +207,21 @@ func TestSessionsWithJSONRepliesStillWork(t *testing.T) {
 	got, err := st.Contacts.Contact(ctx, contact.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Ada", got.Properties["firstname"])
+}
+
+// Stored replies keep event types as codes: the list may only grow at its
+// end. A change to an existing entry fails here.
+func TestStoredEventCodesAreStable(t *testing.T) {
+	want := []action.EventType{"conversation_started", "session_reset", "action_reached", "action_completed", "action_skipped",
+		"action_failed", "property_set", "contact_created", "branch_taken", "condition_error",
+		"conversation_finished", "handed_off", "turn_limit_reached", "general_error", "consent_recorded",
+		"consent_required", "contact_missing", "conversation_engaged", "conversation_abandoned",
+		"conversation_closed", "survey_answered", "outside_messaging_window", "answer_accepted", "answer_rejected"}
+	require.GreaterOrEqual(t, len(storedEventTypes), len(want))
+	assert.Equal(t, want, storedEventTypes[:len(want)])
+	seen := map[action.EventType]bool{}
+	for _, et := range storedEventTypes {
+		assert.False(t, seen[et], "%s has two codes", et)
+		seen[et] = true
+	}
 }
