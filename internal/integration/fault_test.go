@@ -145,11 +145,15 @@ func terminateBackends(t *testing.T, url string) {
 func loadEventually(t *testing.T, s store.Sessions) store.SessionRecord {
 	t.Helper()
 	var err error
-	for range 5 {
+	// A client may hold back its dials for a while after a server came
+	// back (go-redis retries a failed dial once a second): keep trying for
+	// a few seconds.
+	for range 50 {
 		var rec store.SessionRecord
 		if rec, err = s.Load(context.Background(), "c1"); err == nil {
 			return rec
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("loading the session after the fault: %v", err)
 	return store.SessionRecord{}
