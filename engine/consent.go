@@ -91,10 +91,17 @@ func processingAllowed(f *Flow, s *Session) bool {
 // with the contact the visitor is by then.
 func (t *turn) record(r consent.Record) {
 	if r.ID == "" {
-		r.ID = t.turnKey() + "/" + string(r.Kind) + "/" + strconv.Itoa(len(t.records))
+		// One allocation: the key is built in a buffer on the stack.
+		var buf [128]byte
+		b := append(t.appendTurnKey(buf[:0]), '/')
+		b = append(b, r.Kind...)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(len(t.records)), 10)
 		if t.cur != nil {
-			r.ID += "/" + t.cur.def.Name
+			b = append(b, '/')
+			b = append(b, t.cur.def.Name...)
 		}
+		r.ID = string(b)
 	}
 	if r.TextHash == "" {
 		r.TextHash = t.flow.textHash(r.Text)

@@ -208,21 +208,26 @@ func (t *turn) actionName() string {
 	return t.cur.def.Name
 }
 
-// turnKey identifies this turn of the conversation, the same when the host
-// retries it: by the message ID, which a retry carries even after other
-// messages were processed in between; an input without one is a new
-// message every time and is keyed by the session's turn count, which does
-// not change until the turn is saved.
-func (t *turn) turnKey() string {
+// appendTurnKey appends the key of this turn of the conversation, the same
+// when the host retries it: by the message ID, which a retry carries even
+// after other messages were processed in between; an input without one is
+// a new message every time and is keyed by the session's turn count, which
+// does not change until the turn is saved.
+func (t *turn) appendTurnKey(b []byte) []byte {
+	b = append(b, t.sess.ConversationID...)
 	if t.msgID != "" {
-		return t.sess.ConversationID + "/m/" + t.msgID
+		b = append(b, "/m/"...)
+		return append(b, t.msgID...)
 	}
-	return t.sess.ConversationID + "/s/" + strconv.FormatUint(t.sess.Seq, 10)
+	b = append(b, "/s/"...)
+	return strconv.AppendUint(b, t.sess.Seq, 10)
 }
 
 // IdempotencyKey implements action.Turn.
 func (t *turn) IdempotencyKey() string {
-	return t.turnKey() + "/" + t.actionName()
+	var buf [128]byte
+	b := append(t.appendTurnKey(buf[:0]), '/')
+	return string(append(b, t.actionName()...))
 }
 
 // Emit implements action.Turn.
