@@ -517,3 +517,39 @@ func TestRepliesOwnTheirContents(t *testing.T) {
 		}
 	}
 }
+
+// Turns and sessions come from pools; nothing of one conversation (its
+// answers, its properties, its pending writes) may show in another.
+func TestPooledStateDoesNotLeakBetweenConversations(t *testing.T) {
+	ctx := context.Background()
+	const flow = `{"id":"leak","version":1,"welcome":{"message":["hi"]},"actions":[
+	{"name":"greet","type":"send_message","settings":{"message":["name={{ contact.firstname }} extra={{ contact.extra }} secret={{ answers.secret }}"]},"next":"ask"},
+	{"name":"ask","type":"ask_question","settings":{"message":["Your name?"],"property":"firstname"},
+	 "branches":[{"if":"answer.startsWith('E')","then":"secret"}],"next":"greet"},
+	{"name":"secret","type":"ask_question","settings":{"message":["A secret?"],"property":"extra"},"next":"greet"}]}`
+	e, err := engine.New(engine.Config{Stores: memory.New()})
+	require.NoError(t, err)
+	f, err := e.Load([]byte(flow))
+	require.NoError(t, err)
+	require.NoError(t, e.Publish(f))
+	say := func(id, msgID, text string) []string {
+		r, err := e.Handle(ctx, engine.Input{ConversationID: id, MessageID: msgID, Text: text})
+		require.NoError(t, err)
+		return r.Texts()
+	}
+	for i := range 10 {
+		eve, ned := "eve"+strconv.Itoa(i), "ned"+strconv.Itoa(i)
+		for _, id := range []string{eve, ned} {
+			_, err := e.Start(ctx, engine.StartRequest{ConversationID: id, FlowID: "leak"})
+			require.NoError(t, err)
+		}
+		require.Equal(t, []string{"name= extra= secret=", "Your name?"}, say(ned, "1", "go"))
+		require.Equal(t, []string{"name=Ned extra= secret=", "Your name?"}, say(ned, "2", "Ned"))
+		// Eve tells a secret, which is her answer and her property ...
+		say(eve, "1", "go")
+		say(eve, "2", "Eve")
+		require.Equal(t, []string{"name=Eve extra=s3cret secret=s3cret", "Your name?"}, say(eve, "3", "s3cret"))
+		// ... and Ned, whose turn reuses what hers used, does not see it.
+		require.Equal(t, []string{"name=Nat extra= secret=", "Your name?"}, say(ned, "3", "Nat"))
+	}
+}
