@@ -610,18 +610,41 @@ func (e *Engine) lockConversation(ctx context.Context, id string) (convLock, err
 
 // load reads and decodes a conversation's session.
 func (e *Engine) load(ctx context.Context, id string) (store.SessionRecord, *Session, error) {
+	s := new(Session)
+	rec, err := e.loadInto(ctx, id, s, nil)
+	if err != nil {
+		return rec, nil, err
+	}
+	return rec, s, nil
+}
+
+// loadHeld is load into a session from the pool, for a call that does not
+// hand the session to its caller; release it when the call is over.
+func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, *heldSession, error) {
+	h := heldSessions.Get().(*heldSession)
+	h.s.held = h
+	rec, err := e.loadInto(ctx, id, &h.s, h)
+	if err != nil {
+		h.release()
+		return rec, nil, err
+	}
+	return rec, h, nil
+}
+
+// loadInto reads a conversation's session and decodes it into s, with h's
+// room when h is not nil.
+func (e *Engine) loadInto(ctx context.Context, id string, s *Session, h *heldSession) (store.SessionRecord, error) {
 	rec, err := e.sessions.Load(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return rec, nil, fmt.Errorf("%w: %s", ErrUnknownConversation, id)
+		return rec, fmt.Errorf("%w: %s", ErrUnknownConversation, id)
 	} else if err != nil {
-		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
+		return rec, fmt.Errorf("engine: loading session %s: %w", id, err)
 	}
-	s := new(Session)
-	if err := decodeSession(rec.Data, s); err != nil {
-		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
+	if err := decodeSessionInto(rec.Data, s, h); err != nil {
+		return rec, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
 	}
 	s.ConversationID = ownID(s.ConversationID, id)
-	return rec, s, nil
+	return rec, nil
 }
 
 // ownID returns the caller's string for a decoded conversation ID equal to
@@ -632,25 +655,6 @@ func ownID(decoded, id string) string {
 		return id
 	}
 	return strings.Clone(decoded)
-}
-
-// loadHeld is load into a session from the pool, for a call that does not
-// hand the session to its caller; release it when the call is over.
-func (e *Engine) loadHeld(ctx context.Context, id string) (store.SessionRecord, *heldSession, error) {
-	rec, err := e.sessions.Load(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return rec, nil, fmt.Errorf("%w: %s", ErrUnknownConversation, id)
-	} else if err != nil {
-		return rec, nil, fmt.Errorf("engine: loading session %s: %w", id, err)
-	}
-	h := heldSessions.Get().(*heldSession)
-	h.s.held = h
-	if err := decodeSessionInto(rec.Data, &h.s, h); err != nil {
-		h.release()
-		return rec, nil, fmt.Errorf("engine: session %s is corrupt: %w", id, err)
-	}
-	h.s.ConversationID = ownID(h.s.ConversationID, id)
-	return rec, h, nil
 }
 
 // heldSession is a session with room for the parts a turn would otherwise

@@ -61,12 +61,21 @@ func appendStoredReply(w []byte, r *Reply, events, outcome bool) ([]byte, error)
 			prev = &r.Events[i]
 		}
 	}
-	// The rare prompts go as JSON, which they define.
-	for _, p := range [...]any{r.Handoff, r.Consent, r.Survey} {
-		var err error
-		if w, err = appendOptionalJSON(w, p); err != nil {
+	// The rare prompts go as JSON, which they define; a zero length for
+	// one that is not set.
+	for _, p := range [...]struct {
+		v   any
+		set bool
+	}{{r.Handoff, r.Handoff != nil}, {r.Consent, r.Consent != nil}, {r.Survey, r.Survey != nil}} {
+		if !p.set {
+			w = append(w, 0)
+			continue
+		}
+		b, err := json.Marshal(p.v)
+		if err != nil {
 			return nil, err
 		}
+		w = appendBytes(w, b)
 	}
 	return w, nil
 }
@@ -97,15 +106,17 @@ var storedEventTypes = [...]action.EventType{
 	EventConversationClosed, EventSurveyAnswered, EventOutsideWindow, builtin.EventAnswerAccepted, builtin.EventAnswerRejected,
 }
 
-// storedEventCode returns t's code, or 0 when it has none.
-func storedEventCode(t action.EventType) byte {
-	for i, known := range storedEventTypes {
-		if known == t {
-			return byte(i + 1)
-		}
+// storedEventCodes maps storedEventTypes to their codes.
+var storedEventCodes = func() map[action.EventType]byte {
+	m := make(map[action.EventType]byte, len(storedEventTypes))
+	for i, t := range storedEventTypes {
+		m[t] = byte(i + 1)
 	}
-	return 0
-}
+	return m
+}()
+
+// storedEventCode returns t's code, or 0 when it has none.
+func storedEventCode(t action.EventType) byte { return storedEventCodes[t] }
 
 // appendStoredEvent writes e after prev (nil for the first event).
 func appendStoredEvent(w []byte, e, prev *Event) []byte {
@@ -166,30 +177,6 @@ func appendStoredEvent(w []byte, e, prev *Event) []byte {
 		w = appendString(w, e.Reason)
 	}
 	return w
-}
-
-// appendOptionalJSON writes v (a pointer) as length-prefixed JSON, or a
-// zero length when it is nil.
-func appendOptionalJSON(w []byte, v any) ([]byte, error) {
-	switch p := v.(type) {
-	case *action.Handoff:
-		if p == nil {
-			return append(w, 0), nil
-		}
-	case *ConsentPrompt:
-		if p == nil {
-			return append(w, 0), nil
-		}
-	case *SurveyPrompt:
-		if p == nil {
-			return append(w, 0), nil
-		}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return appendBytes(w, b), nil
 }
 
 // decodeStoredReply decodes a reply stored by appendStoredReply, or as
