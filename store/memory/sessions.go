@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -17,8 +20,9 @@ import (
 // Save copies the data it is given, so the caller may reuse its slice.
 // Load returns the stored bytes themselves, without a copy: they are
 // read-only on both sides (the store.Sessions contract), and the store
-// never changes them, a later Save storing a new copy. Versions start at 1 and increase by one with every successful Save; after
-// Delete, numbering starts again at 1.
+// never changes them, a later Save storing a new copy. Versions start at 1
+// and increase by one with every successful Save; after Delete, numbering
+// starts again at 1.
 //
 // The zero value is an empty store ready to use. Sessions is safe for
 // concurrent use: conversations are spread over independently locked
@@ -27,17 +31,100 @@ import (
 // internal locks. Idle looks at every session: it is meant for sweeps every
 // minute or so, not for every turn.
 type Sessions struct {
-	shards [shardCount]shard[sessionEntry]
+	shards [shardCount]sessionShard
 }
 
-// sessionEntry is a stored session, its version and its idle time in
-// Unix nanoseconds (0: never idle). The data is held as a string: copying
-// into a new string needs no zeroing of the memory first, and nothing can
-// change it.
+// A store holds a session for every live conversation, and the garbage
+// collector follows every pointer in it on each cycle. So a session is one
+// string, the conversation ID followed by the data, and the shards' maps
+// are keyed by a 64-bit hash of the ID rather than by the ID: a session
+// costs one heap object and one pointer, where a map keyed by the ID
+// costs two of each. Two IDs with the same hash are told apart by the ID
+// in the string; the second one goes to the shard's overflow map, keyed by
+// the ID itself, which in practice stays empty.
+
+// sessionShard is one lock-protected part of the store. Its maps are made
+// on first write, which keeps the zero value usable.
+type sessionShard struct {
+	mu       sync.RWMutex
+	m        map[uint64]sessionEntry
+	overflow map[string]sessionEntry // IDs whose hash an other ID in m has
+	_        [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+2*unsafe.Sizeof(map[string]int(nil)))%cacheLine]byte
+}
+
+// sessionEntry is a stored session: the ID and the data in one string,
+// the ID's length, the version and the idle time in Unix nanoseconds (0:
+// never idle).
 type sessionEntry struct {
-	data    string
+	rec     string
+	idLen   int
 	version int64
 	idle    int64
+}
+
+// id and data split the entry's string.
+func (e *sessionEntry) id() string   { return e.rec[:e.idLen] }
+func (e *sessionEntry) data() string { return e.rec[e.idLen:] }
+
+// sessionSeed seeds the hash of conversation IDs: one per process, so
+// which IDs share a hash cannot be chosen from outside.
+var sessionSeed = maphash.MakeSeed()
+
+// sessionHash hashes a conversation ID; a variable so that a test can make
+// every ID collide.
+var sessionHash = func(id string) uint64 { return maphash.String(sessionSeed, id) }
+
+// shard returns the shard of the ID with hash h: its top bits, as the
+// maps use the low ones.
+func (s *Sessions) shard(h uint64) *sessionShard {
+	return &s.shards[h>>(64-sessionShardBits)]
+}
+
+// sessionShardBits is log2(shardCount).
+const sessionShardBits = 5
+
+var _ [0]struct{} = [shardCount - 1<<sessionShardBits]struct{}{}
+
+// find returns the stored entry of id, whose hash is h; the caller holds
+// the lock.
+func (sh *sessionShard) find(h uint64, id string) (sessionEntry, bool) {
+	if e, ok := sh.m[h]; ok && e.id() == id {
+		return e, true
+	}
+	if len(sh.overflow) > 0 {
+		e, ok := sh.overflow[id]
+		return e, ok
+	}
+	return sessionEntry{}, false
+}
+
+// put stores e under id; the caller holds the lock for writing.
+func (sh *sessionShard) put(h uint64, id string, e sessionEntry) {
+	if sh.m == nil {
+		sh.m = make(map[uint64]sessionEntry)
+	}
+	if cur, ok := sh.m[h]; !ok || cur.id() == id {
+		// The slot is free or this ID's: but a free slot does not mean
+		// the ID has no entry in overflow (the slot's holder may have
+		// been deleted since).
+		if _, over := sh.overflow[id]; !over {
+			sh.m[h] = e
+			return
+		}
+	}
+	if sh.overflow == nil {
+		sh.overflow = make(map[string]sessionEntry)
+	}
+	sh.overflow[id] = e
+}
+
+// remove deletes id's entry; the caller holds the lock for writing.
+func (sh *sessionShard) remove(h uint64, id string) {
+	if e, ok := sh.m[h]; ok && e.id() == id {
+		delete(sh.m, h)
+		return
+	}
+	delete(sh.overflow, id)
 }
 
 var (
@@ -55,9 +142,10 @@ func NewSessions() *Sessions { return new(Sessions) }
 // Load returns the conversation's stored session, or an error matching
 // store.ErrNotFound. The data is read-only (see Sessions).
 func (s *Sessions) Load(_ context.Context, conversationID string) (store.SessionRecord, error) {
-	sh := &s.shards[shardOf(conversationID)]
+	h := sessionHash(conversationID)
+	sh := s.shard(h)
 	sh.mu.RLock()
-	e, ok := sh.m[conversationID]
+	e, ok := sh.find(h, conversationID)
 	sh.mu.RUnlock()
 	if !ok {
 		return store.SessionRecord{}, errNoSession
@@ -67,8 +155,8 @@ func (s *Sessions) Load(_ context.Context, conversationID string) (store.Session
 	// the stored bytes themselves are handed out: a turn copies its
 	// session once, on Save, not twice.
 	var data []byte
-	if e.data != "" {
-		data = unsafe.Slice(unsafe.StringData(e.data), len(e.data))
+	if d := e.data(); d != "" {
+		data = unsafe.Slice(unsafe.StringData(d), len(d))
 	}
 	return store.SessionRecord{Data: data, Version: e.version}, nil
 }
@@ -83,22 +171,26 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
-	stored := string(data)
-	var idle int64
+	// The ID and the data are copied into one new string outside the
+	// lock; the copy is made without zeroing it first.
+	buf := make([]byte, 0, len(conversationID)+len(data))
+	buf = append(append(buf, conversationID...), data...)
+	e := sessionEntry{rec: unsafe.String(unsafe.SliceData(buf), len(buf)), idLen: len(conversationID)}
 	if !idleAt.IsZero() {
-		idle = idleAt.UnixNano()
+		e.idle = idleAt.UnixNano()
 	}
-	sh := &s.shards[shardOf(conversationID)]
+	h := sessionHash(conversationID)
+	sh := s.shard(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	cur := sh.m[conversationID] // version 0 when missing
+	cur, _ := sh.find(h, conversationID) // version 0 when missing
 	if cur.version != expectedVersion {
 		return 0, fmt.Errorf("memory: save session %q at version %d, stored %d: %w",
 			conversationID, expectedVersion, cur.version, store.ErrConflict)
 	}
-	rec := sessionEntry{data: stored, version: cur.version + 1, idle: idle}
-	sh.put(conversationID, rec)
-	return rec.version, nil
+	e.version = cur.version + 1
+	sh.put(h, e.id(), e)
+	return e.version, nil
 }
 
 // Idle returns the IDs of at most limit conversations whose idle time is
@@ -114,13 +206,20 @@ func (s *Sessions) Idle(_ context.Context, before time.Time, limit int) ([]strin
 	}
 	var found []idle
 	b := before.UnixNano()
+	add := func(e *sessionEntry) {
+		if e.idle != 0 && e.idle < b {
+			// A copy: the ID must not keep the session's data alive.
+			found = append(found, idle{strings.Clone(e.id()), e.idle})
+		}
+	}
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
-		for id, e := range sh.m {
-			if e.idle != 0 && e.idle < b {
-				found = append(found, idle{id, e.idle})
-			}
+		for _, e := range sh.m {
+			add(&e)
+		}
+		for _, e := range sh.overflow {
+			add(&e)
 		}
 		sh.mu.RUnlock()
 	}
@@ -135,9 +234,10 @@ func (s *Sessions) Idle(_ context.Context, before time.Time, limit int) ([]strin
 // Delete removes the conversation's session. Deleting a missing session
 // does nothing and returns nil.
 func (s *Sessions) Delete(_ context.Context, conversationID string) error {
-	sh := &s.shards[shardOf(conversationID)]
+	h := sessionHash(conversationID)
+	sh := s.shard(h)
 	sh.mu.Lock()
-	delete(sh.m, conversationID)
+	sh.remove(h, conversationID)
 	sh.mu.Unlock()
 	return nil
 }
