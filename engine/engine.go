@@ -358,10 +358,15 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("engine: loading session %s: %w", req.ConversationID, err)
 	}
-	s := &Session{
+	// The session lives as long as the call: it comes from the pool.
+	held := heldSessions.Get().(*heldSession)
+	defer held.release()
+	s := &held.s
+	*s = Session{
 		Format: sessionFormat, ConversationID: req.ConversationID,
 		ContactID: req.ContactID, Identified: req.ContactID != "",
 		Channel: req.Channel, Page: req.Page, Visitor: req.Visitor,
+		held: held,
 	}
 	t := newTurn(ctx, e, f, s, now, "")
 	t.notMessage = true
