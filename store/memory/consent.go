@@ -2,9 +2,9 @@ package memory
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/chatflow/chatflow/consent"
@@ -20,43 +20,109 @@ import (
 // The zero value is an empty store ready to use. ConsentRecords is safe for
 // concurrent use and must not be copied after first use.
 type ConsentRecords struct {
-	mu        sync.Mutex
-	ids       map[string]bool // every ID ever stored
-	lastID    int
-	seq       uint64
-	byVisitor map[string][]*consentEntry // in order of seq
-	byContact map[string][]*consentEntry // in order of seq once sorted
-	// unsorted holds the contacts whose list LinkContact appended to; it
-	// is put in order when read, so linking costs what it links, however
-	// long the contact's history.
-	unsorted map[string]bool
+	// One lock for the whole store: Append's check that an ID is new and
+	// Erase's removal from both indexes must each be one step, and every
+	// method holds it for a short walk of one visitor's or contact's
+	// records.
+	mu sync.Mutex
+	// The store keeps a record for every conversation, for good, so what
+	// the garbage collector has to follow per record is what it costs:
+	// entries are held by value in chunks, and the indexes are maps from a
+	// hash to entry numbers, which hold no pointers and are never scanned.
+	// A stored record is one string and one pointer to it.
+	entries [][]consentEntry // chunks of chunkSize; entry 0 is unused
+	n       ref              // entries in use, counting entry 0
+	// byID finds an entry by ID, to store each ID once; it keeps erased
+	// entries, whose IDs stay taken.
+	byID map[uint64]ref
+	// byVisitor and byContact chain the entries of a visitor or contact,
+	// oldest first, except the contacts in unsorted.
+	byVisitor map[uint64]chain
+	byContact map[uint64]chain
+	// unsorted holds the contacts whose chain LinkContact appended older
+	// entries to; it is put in order when read, so linking costs what it
+	// links, however long the contact's history.
+	unsorted map[uint64]struct{}
+	seed     maphash.Seed
+	// hash is maphash.String when nil; tests set it to make keys collide.
+	hash   func(maphash.Seed, string) uint64
+	lastID int
 	// strings are the record fields kept once (see consentcodec.go).
 	strings interned
 	buf     []byte // for encoding records
 }
 
-// consentEntry is a stored record, encoded (see consentcodec.go), with the
-// two fields the indexes need at hand. A record with neither a visitor nor
-// a contact is in no index: no method could find or erase it.
+// ref numbers an entry in the order of appending; 0 is no entry. 32 bits
+// are billions of records, far more than memory would hold.
+type ref uint32
+
+const (
+	chunkBits = 10
+	// chunkSize entries (32 KiB) are allocated at a time: growing one
+	// slice of every entry would copy it all, under the lock, and hold two
+	// copies at once.
+	chunkSize = 1 << chunkBits
+)
+
+// chain is the first and last entry of a list linked through entries, so
+// that appending to it is one step. Entries that share a key's hash share
+// its chain; a walk compares the keys themselves.
+type chain struct{ head, tail ref }
+
+// The links of an entry: to the next entry of the same ID hash, visitor
+// hash and contact hash.
+const (
+	idLink = iota
+	visitorLink
+	contactLink
+)
+
+// consentEntry is a stored record, encoded (see consentcodec.go). A record
+// with neither a visitor nor a contact is in no chain but that of its ID:
+// no method could find or erase it. An erased entry keeps only its ID.
 type consentEntry struct {
-	seq                      uint64 // order of appending
-	data                     string
-	id, visitorID, contactID string // slices of data
-	erased                   bool
+	data   string
+	next   [3]ref // by idLink, visitorLink, contactLink
+	erased bool
 }
 
-// newEntry encodes r as an entry; the caller holds the lock.
-func (c *ConsentRecords) newEntry(seq uint64, r *consent.Record) *consentEntry {
-	e := &consentEntry{seq: seq}
-	c.setRecord(e, r)
-	return e
+// at returns entry r; the pointer is valid until the next entry is added.
+func (c *ConsentRecords) at(r ref) *consentEntry {
+	return &c.entries[r>>chunkBits][r&(chunkSize-1)]
 }
 
-// setRecord stores r in e; the caller holds the lock.
-func (c *ConsentRecords) setRecord(e *consentEntry, r *consent.Record) {
-	e.data = c.encodeRecord(r)
-	d := decoder{s: e.data}
-	e.id, e.visitorID, e.contactID = d.string(), d.string(), d.string()
+// add stores e as a new entry; the caller holds the lock.
+func (c *ConsentRecords) add(e consentEntry) ref {
+	if c.n&(chunkSize-1) == 0 && int(c.n>>chunkBits) == len(c.entries) {
+		if len(c.entries) == 0 {
+			// Let the first chunk grow, so that a small store stays small.
+			c.entries = append(c.entries, nil)
+		} else {
+			c.entries = append(c.entries, make([]consentEntry, 0, chunkSize))
+		}
+	}
+	last := &c.entries[len(c.entries)-1]
+	*last = append(*last, e)
+	r := c.n
+	c.n++
+	return r
+}
+
+// sum hashes an index key.
+func (c *ConsentRecords) sum(s string) uint64 {
+	if c.hash != nil {
+		return c.hash(c.seed, s)
+	}
+	return maphash.String(c.seed, s)
+}
+
+// init readies the zero value; the caller holds the lock.
+func (c *ConsentRecords) init() {
+	c.seed = maphash.MakeSeed()
+	c.byID = map[uint64]ref{}
+	c.byVisitor = map[uint64]chain{}
+	c.byContact = map[uint64]chain{}
+	c.add(consentEntry{}) // so that ref 0 means none
 }
 
 var _ consent.Records = (*ConsentRecords)(nil)
@@ -70,67 +136,138 @@ func NewConsentRecords() *ConsentRecords { return &ConsentRecords{} }
 func (c *ConsentRecords) Append(_ context.Context, r consent.Record) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ids == nil {
-		c.ids = map[string]bool{}
-		c.byVisitor = map[string][]*consentEntry{}
-		c.byContact = map[string][]*consentEntry{}
+	if c.byID == nil {
+		c.init()
 	}
 	generated := false
 	// A new ID must not be one stored before (by a caller, or before an
 	// Erase): Append would take the record for a repeat and drop it.
-	for r.ID == "" || (generated && c.ids[r.ID]) {
+	for r.ID == "" || (generated && c.stored(c.byID[c.sum(r.ID)], r.ID)) {
 		generated = true
 		c.lastID++
 		r.ID = "consent-" + strconv.Itoa(c.lastID)
 	}
-	if c.ids[r.ID] {
+	h := c.sum(r.ID)
+	head := c.byID[h]
+	if c.stored(head, r.ID) {
 		return nil
 	}
-	c.seq++
-	e := c.newEntry(c.seq, &r)
-	// A copy of the ID: a slice of the entry's data would keep the erased
-	// record's data in memory, which Erase must let go.
-	c.ids[strings.Clone(e.id)] = true
-	if e.visitorID != "" {
-		c.byVisitor[e.visitorID] = append(c.byVisitor[e.visitorID], e)
+	e := c.add(consentEntry{data: c.encodeRecord(&r)})
+	c.at(e).next[idLink] = head
+	c.byID[h] = e
+	if r.VisitorID != "" {
+		c.push(c.byVisitor, c.sum(r.VisitorID), e, visitorLink)
 	}
-	if e.contactID != "" {
-		c.byContact[e.contactID] = append(c.byContact[e.contactID], e)
+	if r.ContactID != "" {
+		c.push(c.byContact, c.sum(r.ContactID), e, contactLink)
 	}
 	return nil
+}
+
+// stored reports whether the ID chain from head holds id, that is whether
+// a record with that ID was ever stored; the caller holds the lock.
+func (c *ConsentRecords) stored(head ref, id string) bool {
+	for r := head; r != 0; {
+		e := c.at(r)
+		if got, _, _ := entryKeys(e.data); got == id {
+			return true
+		}
+		r = e.next[idLink]
+	}
+	return false
+}
+
+// push appends entry e to the chain of hash h in index, through link, and
+// reports whether the chain held a later entry; the caller holds the lock.
+func (c *ConsentRecords) push(index map[uint64]chain, h uint64, e ref, link int) (outOfOrder bool) {
+	ch := index[h]
+	if ch.tail == 0 {
+		ch.head = e
+	} else {
+		c.at(ch.tail).next[link] = e
+		outOfOrder = ch.tail > e
+	}
+	c.at(e).next[link] = 0
+	ch.tail = e
+	index[h] = ch
+	return outOfOrder
 }
 
 // ForContact lists copies of a contact's records, oldest first.
 func (c *ConsentRecords) ForContact(_ context.Context, contactID string) ([]consent.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.unsorted[contactID] {
-		slices.SortStableFunc(c.byContact[contactID], func(a, b *consentEntry) int {
-			return compareUint(a.seq, b.seq)
-		})
-		delete(c.unsorted, contactID)
+	if c.byContact == nil || contactID == "" {
+		return nil, nil
 	}
-	return c.records(c.byContact[contactID]), nil
+	h := c.sum(contactID)
+	if _, ok := c.unsorted[h]; ok {
+		c.sort(h)
+		delete(c.unsorted, h)
+	}
+	return c.records(c.byContact[h].head, contactLink, contactID), nil
 }
 
 // ForVisitor lists copies of a visitor's records, oldest first.
 func (c *ConsentRecords) ForVisitor(_ context.Context, visitorID string) ([]consent.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.records(c.byVisitor[visitorID]), nil
+	if c.byVisitor == nil || visitorID == "" {
+		return nil, nil
+	}
+	return c.records(c.byVisitor[c.sum(visitorID)].head, visitorLink, visitorID), nil
 }
 
-// records decodes the records of entries, or returns nil for none; the
+// records decodes the records of the chain from head through link whose
+// key (visitor or contact, by link) is key, or returns nil for none; the
 // caller holds the lock.
-func (c *ConsentRecords) records(entries []*consentEntry) []consent.Record {
-	if len(entries) == 0 {
+func (c *ConsentRecords) records(head ref, link int, key string) []consent.Record {
+	n := 0
+	for r := head; r != 0; r = c.at(r).next[link] {
+		if c.keyOf(r, link) == key {
+			n++
+		}
+	}
+	if n == 0 {
 		return nil
 	}
-	out := make([]consent.Record, len(entries))
-	for i, e := range entries {
-		out[i] = c.decodeRecord(e.data)
+	out := make([]consent.Record, 0, n)
+	for r := head; r != 0; {
+		e := c.at(r)
+		if c.keyOf(r, link) == key {
+			out = append(out, c.decodeRecord(e.data))
+		}
+		r = e.next[link]
 	}
 	return out
+}
+
+// keyOf returns the visitor or the contact of entry r, by link.
+func (c *ConsentRecords) keyOf(r ref, link int) string {
+	_, visitor, contact := entryKeys(c.at(r).data)
+	if link == visitorLink {
+		return visitor
+	}
+	return contact
+}
+
+// sort puts the contact chain of hash h in the order of appending; the
+// caller holds the lock.
+func (c *ConsentRecords) sort(h uint64) {
+	ch := c.byContact[h]
+	var refs []ref
+	for r := ch.head; r != 0; r = c.at(r).next[contactLink] {
+		refs = append(refs, r)
+	}
+	if len(refs) == 0 {
+		return
+	}
+	slices.Sort(refs)
+	for i, r := range refs[:len(refs)-1] {
+		c.at(r).next[contactLink] = refs[i+1]
+	}
+	c.at(refs[len(refs)-1]).next[contactLink] = 0
+	c.byContact[h] = chain{refs[0], refs[len(refs)-1]}
 }
 
 // LinkContact sets the contact of the visitor's records that have none.
@@ -140,27 +277,29 @@ func (c *ConsentRecords) LinkContact(_ context.Context, visitorID, contactID str
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var linked []*consentEntry
-	for _, e := range c.byVisitor[visitorID] {
-		if e.contactID == "" {
-			r := c.decodeRecord(e.data)
-			r.ContactID = contactID
-			c.setRecord(e, &r)
-			linked = append(linked, e)
-		}
-	}
-	if len(linked) == 0 {
+	if c.byVisitor == nil {
 		return nil
 	}
-	contactID = linked[0].contactID // the entry's copy, for the index key
-	list := c.byContact[contactID]
-	if n := len(list); n > 0 && list[n-1].seq > linked[0].seq {
-		if c.unsorted == nil {
-			c.unsorted = map[string]bool{}
+	var h uint64
+	hashed := false
+	for r := c.byVisitor[c.sum(visitorID)].head; r != 0; {
+		e := c.at(r)
+		if _, v, ct := entryKeys(e.data); v == visitorID && ct == "" {
+			e.data = c.withContact(e.data, contactID)
+			if !hashed {
+				h, hashed = c.sum(contactID), true
+			}
+			// Linking an entry older than the contact's last leaves the
+			// chain for ForContact to sort, once, when it is read.
+			if c.push(c.byContact, h, r, contactLink) {
+				if c.unsorted == nil {
+					c.unsorted = map[uint64]struct{}{}
+				}
+				c.unsorted[h] = struct{}{}
+			}
 		}
-		c.unsorted[contactID] = true
+		r = e.next[visitorLink]
 	}
-	c.byContact[contactID] = append(list, linked...)
 	return nil
 }
 
@@ -169,36 +308,80 @@ func (c *ConsentRecords) LinkContact(_ context.Context, visitorID, contactID str
 func (c *ConsentRecords) Erase(_ context.Context, visitorID, contactID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var victims []*consentEntry
-	if visitorID != "" {
-		victims = append(victims, c.byVisitor[visitorID]...)
-		delete(c.byVisitor, visitorID)
+	if c.byVisitor == nil {
+		return nil
 	}
-	if contactID != "" {
-		victims = append(victims, c.byContact[contactID]...)
-		delete(c.byContact, contactID)
-	}
-	for _, e := range victims {
-		e.erased = true
-	}
-	// Take the victims out of the other index they are in.
-	for _, e := range victims {
-		if v := e.visitorID; v != "" && v != visitorID {
-			dropErased(c.byVisitor, v)
+	var victims []ref
+	find := func(index map[uint64]chain, link int, key string) {
+		if key == "" {
+			return
 		}
-		if ct := e.contactID; ct != "" && ct != contactID {
-			dropErased(c.byContact, ct)
+		for r := index[c.sum(key)].head; r != 0; r = c.at(r).next[link] {
+			if e := c.at(r); !e.erased && c.keyOf(r, link) == key {
+				e.erased = true
+				victims = append(victims, r)
+			}
 		}
+	}
+	find(c.byVisitor, visitorLink, visitorID)
+	find(c.byContact, contactLink, contactID)
+	if len(victims) == 0 {
+		return nil
+	}
+	// Take the victims out of every chain they are in, each chain once.
+	var visitors, contacts []uint64
+	for _, r := range victims {
+		_, v, ct := entryKeys(c.at(r).data)
+		if v != "" {
+			visitors = append(visitors, c.sum(v))
+		}
+		if ct != "" {
+			contacts = append(contacts, c.sum(ct))
+		}
+	}
+	slices.Sort(visitors)
+	for _, h := range slices.Compact(visitors) {
+		c.dropErased(c.byVisitor, h, visitorLink)
+	}
+	slices.Sort(contacts)
+	for _, h := range slices.Compact(contacts) {
+		if !c.dropErased(c.byContact, h, contactLink) {
+			delete(c.unsorted, h)
+		}
+	}
+	// Only the ID stays, for Append to know it.
+	for _, r := range victims {
+		e := c.at(r)
+		id, _, _ := entryKeys(e.data)
+		e.data = c.encodeKeys(id)
+		e.next[visitorLink], e.next[contactLink] = 0, 0
 	}
 	return nil
 }
 
-// dropErased removes the erased entries of key from index.
-func dropErased(index map[string][]*consentEntry, key string) {
-	kept := slices.DeleteFunc(index[key], func(e *consentEntry) bool { return e.erased })
-	if len(kept) == 0 {
-		delete(index, key)
-	} else {
-		index[key] = kept
+// dropErased removes the erased entries from the chain of hash h in index,
+// through link, and reports whether any entry is left; the caller holds
+// the lock.
+func (c *ConsentRecords) dropErased(index map[uint64]chain, h uint64, link int) bool {
+	var kept chain
+	for r := index[h].head; r != 0; {
+		e := c.at(r)
+		next := e.next[link]
+		if !e.erased {
+			if kept.tail == 0 {
+				kept.head = r
+			} else {
+				c.at(kept.tail).next[link] = r
+			}
+			kept.tail = r
+		}
+		r = next
 	}
+	if kept.tail == 0 {
+		delete(index, h)
+		return false
+	}
+	c.at(kept.tail).next[link] = 0
+	index[h] = kept
+	return true
 }

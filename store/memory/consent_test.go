@@ -2,7 +2,9 @@ package memory_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +67,107 @@ func TestConsentRecordsLinkKeepsOrder(t *testing.T) {
 	// And erasing a contact removes theirs from the visitors' lists.
 	require.NoError(t, c.Erase(ctx, "", "ann"))
 	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "other")))
+}
+
+// Linking visitors' older records to a contact that has newer ones, more
+// than once, with appends in between, still lists the contact's records in
+// the order they were appended.
+func TestConsentRecordsLinkOlderRecords(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	for _, r := range []consent.Record{
+		{ID: "1", ContactID: "ann"},
+		{ID: "2", VisitorID: "v"},
+		{ID: "3", VisitorID: "w"},
+		{ID: "4", ContactID: "ann"},
+		{ID: "5", VisitorID: "v"},
+		{ID: "6", VisitorID: "w"},
+		{ID: "7", ContactID: "ann"},
+	} {
+		require.NoError(t, c.Append(ctx, r))
+	}
+	require.NoError(t, c.LinkContact(ctx, "w", "ann"))
+	assert.Equal(t, []string{"1", "3", "4", "6", "7"}, recordIDs(c.ForContact(ctx, "ann")))
+	require.NoError(t, c.LinkContact(ctx, "v", "ann"))
+	require.NoError(t, c.Append(ctx, consent.Record{ID: "8", VisitorID: "v", ContactID: "ann"}))
+	assert.Equal(t, []string{"1", "2", "3", "4", "5", "6", "7", "8"}, recordIDs(c.ForContact(ctx, "ann")))
+	require.NoError(t, c.Erase(ctx, "w", ""))
+	assert.Equal(t, []string{"1", "2", "4", "5", "7", "8"}, recordIDs(c.ForContact(ctx, "ann")))
+	assert.Equal(t, []string{"2", "5", "8"}, recordIDs(c.ForVisitor(ctx, "v")))
+}
+
+// An erased record's ID stays taken: a retried turn appending it again
+// must not bring the record back.
+func TestConsentRecordsEraseThenAppendSameID(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	r := consent.Record{ID: "x", VisitorID: "v", ContactID: "c", Text: "Do you agree?"}
+	require.NoError(t, c.Append(ctx, r))
+	require.NoError(t, c.Erase(ctx, "", "c"))
+	require.NoError(t, c.Append(ctx, r))
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "v")))
+	assert.Empty(t, recordIDs(c.ForContact(ctx, "c")))
+	require.NoError(t, c.Append(ctx, consent.Record{ID: "x", VisitorID: "someone else"}))
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "someone else")))
+	// Other IDs are stored as ever, for the same visitor too.
+	require.NoError(t, c.Append(ctx, consent.Record{ID: "y", VisitorID: "v"}))
+	assert.Equal(t, []string{"y"}, recordIDs(c.ForVisitor(ctx, "v")))
+}
+
+// Every method works on a zero ConsentRecords, before anything is stored.
+func TestConsentRecordsZeroValue(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "v")))
+	assert.Empty(t, recordIDs(c.ForContact(ctx, "c")))
+	require.NoError(t, c.LinkContact(ctx, "v", "c"))
+	require.NoError(t, c.Erase(ctx, "v", "c"))
+	require.NoError(t, c.Append(ctx, consent.Record{VisitorID: "v"}))
+	require.NoError(t, c.LinkContact(ctx, "v", "c"))
+	assert.Equal(t, []string{"consent-1"}, recordIDs(c.ForContact(ctx, "c")))
+	// Empty keys match nothing.
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "")))
+	assert.Empty(t, recordIDs(c.ForContact(ctx, "")))
+}
+
+// Visitors served at once each see their own records, whatever the others
+// append, link and erase meanwhile.
+func TestConsentRecordsConcurrentUse(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				v, contact := fmt.Sprint("v", g, "-", i), fmt.Sprint("c", g, "-", i)
+				for _, r := range []consent.Record{{ID: v + "/1", VisitorID: v}, {VisitorID: v}} {
+					if err := c.Append(ctx, r); err != nil {
+						t.Error(err)
+					}
+				}
+				if err := c.LinkContact(ctx, v, contact); err != nil {
+					t.Error(err)
+				}
+				if got, err := c.ForContact(ctx, contact); err != nil || len(got) != 2 || got[0].ID != v+"/1" {
+					t.Errorf("records of %s: %v, %v", contact, recordIDs(got, nil), err)
+				}
+				if i%2 == 0 {
+					if err := c.Erase(ctx, "", contact); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for g := range 8 {
+		for i := range 50 {
+			want := 2 * (i % 2)
+			if got, _ := c.ForVisitor(ctx, fmt.Sprint("v", g, "-", i)); len(got) != want {
+				t.Errorf("visitor %d-%d has %d records, want %d", g, i, len(got), want)
+			}
+		}
+	}
 }
 
 func recordIDs(rs []consent.Record, err error) []string {

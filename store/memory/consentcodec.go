@@ -101,6 +101,39 @@ func (c *ConsentRecords) decodeRecord(data string) consent.Record {
 	return r
 }
 
+// entryKeys returns the ID, visitor and contact of an encoded record,
+// which come first so that the indexes read them without decoding the
+// rest.
+func entryKeys(data string) (id, visitor, contact string) {
+	d := decoder{s: data}
+	return d.string(), d.string(), d.string()
+}
+
+// encodeKeys encodes what an erased record keeps: its ID, with no visitor
+// or contact, so that entryKeys reads it like any record's; the caller
+// holds the store's lock.
+func (c *ConsentRecords) encodeKeys(id string) string {
+	b := appendString(c.buf[:0], id)
+	b = append(b, 0, 0)
+	c.buf = b
+	return string(b)
+}
+
+// withContact returns the encoded record data, which has no contact, with
+// contact as its contact. The rest is copied as it is: linking a record
+// changes nothing else. The caller holds the store's lock.
+func (c *ConsentRecords) withContact(data, contact string) string {
+	d := decoder{s: data}
+	d.string()
+	d.string()
+	at := len(data) - len(d.s) // the contact's length, 0
+	b := append(c.buf[:0], data[:at]...)
+	b = appendString(b, contact)
+	b = append(b, data[at+1:]...)
+	c.buf = b
+	return string(b)
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
