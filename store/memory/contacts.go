@@ -3,12 +3,14 @@ package memory
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"unsafe"
 
-	"github.com/chatflow/chatflow/internal/fold"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -19,7 +21,8 @@ import (
 //
 // IDs are "contact-1", "contact-2", … and "company-1", … in order of
 // creation, so a program that creates records in a fixed order gets the
-// same IDs on every run.
+// same IDs on every run. Any other spelling of an ID, such as
+// "contact-01", names no record.
 //
 // Properties set to "" are not stored: creating or updating with an empty
 // value leaves the property absent. Returned records always have a non-nil
@@ -31,31 +34,77 @@ import (
 type Contacts struct {
 	lastContact atomic.Uint64
 	lastCompany atomic.Uint64
-	contacts    [shardCount]shard[*contactRecord]
-	// emails indexes contacts by fold.Key of their "email" property. An
+	// A host keeps a contact per identified visitor for as long as it
+	// runs, so every garbage collection marks them all: records are
+	// keyed by the number of their ID and held by value, and the ID
+	// string is made only when a record is handed out. What remains per
+	// contact is its properties map and the copy of its strings.
+	contacts [shardCount]seqShard[contactRecord]
+	// emails indexes contacts by a hash of their "email" property. An
 	// entry is changed only while the contact's shard is locked for
 	// writing, and the lock order is always contacts, then emails.
-	emails    [shardCount]shard[[]emailEntry]
-	companies [shardCount]shard[*companyRecord]
+	emails    [shardCount]emailShard
+	companies [shardCount]seqShard[store.Properties]
+	names     nameTable
 }
 
 type contactRecord struct {
-	seq       uint64 // creation order
-	props     store.Properties
-	companyID string
+	props   store.Properties // nil until the contact has a property
+	company uint64           // the number of the company's ID; 0 for none
 }
 
-type companyRecord struct {
-	seq   uint64
-	props store.Properties
+// ID prefixes; the rest of an ID is the record's number in decimal.
+const (
+	contactPrefix = "contact-"
+	companyPrefix = "company-"
+)
+
+// seqShard is one lock-protected part of a map keyed by record number,
+// padded like shard.
+type seqShard[V any] struct {
+	mu sync.RWMutex
+	m  map[uint64]V
+	_  [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(map[uint64]V(nil)))%cacheLine]byte
 }
 
-// emailEntry is one contact holding an email address. Entries of a key are
-// kept in creation order, so that of several contacts with the same email
-// the oldest is found.
-type emailEntry struct {
-	seq uint64
-	id  string
+// put stores v under seq; the caller holds s.mu for writing. The map is
+// made on first write so that the zero value is usable.
+func (s *seqShard[V]) put(seq uint64, v V) {
+	if s.m == nil {
+		s.m = make(map[uint64]V)
+	}
+	s.m[seq] = v
+}
+
+// seqShardOf spreads consecutive numbers over all shards, so that the
+// contacts of concurrent conversations rarely share a lock.
+func seqShardOf(seq uint64) int { return int(seq % shardCount) }
+
+// parseID returns the number of an ID made by formatID with the same
+// prefix. Every other string, whether with leading zeros, a sign, another
+// prefix or a number beyond uint64, reports false: no such ID was ever
+// issued, so it names no record. strconv.ParseUint would take leading
+// zeros, and make an error value for every malformed ID.
+func parseID(id, prefix string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(id, prefix)
+	if !ok || digits == "" || digits[0] == '0' {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(digits); i++ {
+		d := uint64(digits[i]) - '0'
+		if d > 9 || n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// formatID returns the ID of record number seq in one allocation.
+func formatID(prefix string, seq uint64) string {
+	var buf [len(contactPrefix) + 20]byte
+	return string(strconv.AppendUint(append(buf[:0], prefix...), seq, 10))
 }
 
 // Compile-time checks that Contacts implements the store interfaces.
@@ -74,14 +123,20 @@ func NewContacts() *Contacts { return new(Contacts) }
 // Contact returns the contact with the given ID, or an error matching
 // store.ErrNotFound.
 func (c *Contacts) Contact(_ context.Context, id string) (store.Contact, error) {
-	sh := &c.contacts[shardOf(id)]
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	rec, ok := sh.m[id]
-	if !ok {
-		return store.Contact{}, fmt.Errorf("memory: contact %q: %w", id, store.ErrNotFound)
+	if seq, ok := parseID(id, contactPrefix); ok {
+		sh := &c.contacts[seqShardOf(seq)]
+		sh.mu.RLock()
+		rec, ok := sh.m[seq]
+		if ok {
+			// id is the canonical spelling of seq, so it serves as the
+			// returned ID without making another.
+			ct := rec.contact(id)
+			sh.mu.RUnlock()
+			return ct, nil
+		}
+		sh.mu.RUnlock()
 	}
-	return rec.contact(id), nil
+	return store.Contact{}, fmt.Errorf("memory: contact %q: %w", id, store.ErrNotFound)
 }
 
 // errNoContact is ContactProperty's not-found error: made once.
@@ -91,10 +146,14 @@ var errNoContact = fmt.Errorf("memory: contact: %w", store.ErrNotFound)
 // others (store.ContactPropertyReader), or an error matching
 // store.ErrNotFound for an unknown ID.
 func (c *Contacts) ContactProperty(_ context.Context, id, name string) (string, bool, error) {
-	sh := &c.contacts[shardOf(id)]
+	seq, ok := parseID(id, contactPrefix)
+	if !ok {
+		return "", false, errNoContact
+	}
+	sh := &c.contacts[seqShardOf(seq)]
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	rec, ok := sh.m[id]
+	rec, ok := sh.m[seq]
 	if !ok {
 		return "", false, errNoContact
 	}
@@ -102,9 +161,14 @@ func (c *Contacts) ContactProperty(_ context.Context, id, name string) (string, 
 	return v, ok, nil
 }
 
-// contact returns a copy of the record; the caller holds its shard's lock.
+// contact returns a copy of the record under the given ID; the caller
+// holds its shard's lock.
 func (rec *contactRecord) contact(id string) store.Contact {
-	return store.Contact{ID: id, Properties: cloneProps(rec.props), CompanyID: rec.companyID}
+	ct := store.Contact{ID: id, Properties: cloneProps(rec.props)}
+	if rec.company != 0 {
+		ct.CompanyID = formatID(companyPrefix, rec.company)
+	}
+	return ct
 }
 
 // ContactByEmail returns the contact whose "email" property equals email
@@ -113,19 +177,16 @@ func (rec *contactRecord) contact(id string) store.Contact {
 // contacts share the address, the one created first is returned.
 func (c *Contacts) ContactByEmail(_ context.Context, email string) (store.Contact, error) {
 	if email != "" {
-		key := fold.Key(email)
-		ix := &c.emails[shardOf(key)]
-		ix.mu.RLock()
-		entries := ix.m[key] // never modified in place; see indexRemove
-		ix.mu.RUnlock()
-		for _, e := range entries {
-			sh := &c.contacts[shardOf(e.id)]
+		var one [1]uint64
+		for _, seq := range c.emailCandidates(emailHash(email), &one) {
+			sh := &c.contacts[seqShardOf(seq)]
 			sh.mu.RLock()
-			rec, ok := sh.m[e.id]
-			// The contact may have changed its email since the index was
-			// read; the record has the last word.
+			rec, ok := sh.m[seq]
+			// The index holds hashes, which may collide, and the contact
+			// may have changed its email since the index was read: the
+			// record has the last word.
 			if ok && strings.EqualFold(rec.props["email"], email) {
-				ct := rec.contact(e.id)
+				ct := rec.contact(formatID(contactPrefix, seq))
 				sh.mu.RUnlock()
 				return ct, nil
 			}
@@ -139,16 +200,16 @@ func (c *Contacts) ContactByEmail(_ context.Context, email string) (store.Contac
 // values) and returns it with its new ID.
 func (c *Contacts) CreateContact(_ context.Context, props store.Properties) (store.Contact, error) {
 	seq := c.lastContact.Add(1)
-	id := "contact-" + strconv.FormatUint(seq, 10)
-	rec := &contactRecord{seq: seq, props: make(store.Properties, len(props))}
-	mergeProps(rec.props, props)
-	sh := &c.contacts[shardOf(id)]
+	rec := contactRecord{props: c.mergeIn(nil, props)}
+	// Copied before the record is visible, as from then on an update
+	// may change its map.
+	ct := store.Contact{ID: formatID(contactPrefix, seq), Properties: cloneProps(rec.props)}
+	sh := &c.contacts[seqShardOf(seq)]
 	sh.mu.Lock()
-	sh.put(id, rec)
+	sh.put(seq, rec)
 	if email := rec.props["email"]; email != "" {
-		c.indexAdd(fold.Key(email), emailEntry{seq: seq, id: id})
+		c.indexAdd(emailHash(email), seq)
 	}
-	ct := rec.contact(id)
 	sh.mu.Unlock()
 	return ct, nil
 }
@@ -158,25 +219,24 @@ func (c *Contacts) CreateContact(_ context.Context, props store.Properties) (sto
 // matching store.ErrNotFound for an unknown ID. Repeating an update is
 // harmless.
 func (c *Contacts) UpdateContact(_ context.Context, id string, props store.Properties) error {
-	sh := &c.contacts[shardOf(id)]
+	seq, ok := parseID(id, contactPrefix)
+	if !ok {
+		return fmt.Errorf("memory: update contact %q: %w", id, store.ErrNotFound)
+	}
+	sh := &c.contacts[seqShardOf(seq)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec, ok := sh.m[id]
+	rec, ok := sh.m[seq]
 	if !ok {
 		return fmt.Errorf("memory: update contact %q: %w", id, store.ErrNotFound)
 	}
 	oldEmail := rec.props["email"]
-	mergeProps(rec.props, props)
+	if merged := c.mergeIn(rec.props, props); rec.props == nil && merged != nil {
+		rec.props = merged
+		sh.m[seq] = rec
+	}
 	if newEmail := rec.props["email"]; newEmail != oldEmail {
-		oldKey, newKey := fold.Key(oldEmail), fold.Key(newEmail)
-		if oldKey != newKey {
-			if oldEmail != "" {
-				c.indexRemove(oldKey, id)
-			}
-			if newEmail != "" {
-				c.indexAdd(newKey, emailEntry{seq: rec.seq, id: id})
-			}
-		}
+		c.indexMove(oldEmail, newEmail, seq)
 	}
 	return nil
 }
@@ -184,50 +244,22 @@ func (c *Contacts) UpdateContact(_ context.Context, id string, props store.Prope
 // DeleteContact removes a contact and its email index entry; a missing
 // contact is not an error.
 func (c *Contacts) DeleteContact(_ context.Context, id string) error {
-	sh := &c.contacts[shardOf(id)]
+	seq, ok := parseID(id, contactPrefix)
+	if !ok {
+		return nil
+	}
+	sh := &c.contacts[seqShardOf(seq)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec, ok := sh.m[id]
+	rec, ok := sh.m[seq]
 	if !ok {
 		return nil
 	}
 	if email := rec.props["email"]; email != "" {
-		c.indexRemove(fold.Key(email), id)
+		c.indexRemove(emailHash(email), seq)
 	}
-	delete(sh.m, id)
+	delete(sh.m, seq)
 	return nil
-}
-
-// indexAdd adds e under key, keeping creation order.
-func (c *Contacts) indexAdd(key string, e emailEntry) {
-	ix := &c.emails[shardOf(key)]
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	old := ix.m[key]
-	i, _ := slices.BinarySearchFunc(old, e.seq, func(x emailEntry, seq uint64) int {
-		return compareUint(x.seq, seq)
-	})
-	// Build a new slice: readers may still hold the old one.
-	entries := make([]emailEntry, 0, len(old)+1)
-	entries = append(append(append(entries, old[:i]...), e), old[i:]...)
-	ix.put(key, entries)
-}
-
-// indexRemove removes contact id from key.
-func (c *Contacts) indexRemove(key, id string) {
-	ix := &c.emails[shardOf(key)]
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	old := ix.m[key]
-	i := slices.IndexFunc(old, func(e emailEntry) bool { return e.id == id })
-	switch {
-	case i < 0:
-	case len(old) == 1:
-		delete(ix.m, key)
-	default:
-		// A new slice, as in indexAdd.
-		ix.m[key] = append(append(make([]emailEntry, 0, len(old)-1), old[:i]...), old[i+1:]...)
-	}
 }
 
 func compareUint(a, b uint64) int {
@@ -243,32 +275,43 @@ func compareUint(a, b uint64) int {
 // AllContacts returns copies of all contacts in order of creation. It is
 // meant for tests and small demos: it copies the whole store.
 func (c *Contacts) AllContacts(context.Context) []store.Contact {
-	return inCreationOrder(c.contacts[:], func(r *contactRecord) uint64 { return r.seq },
-		func(id string, r *contactRecord) store.Contact { return r.contact(id) })
+	return inCreationOrder(c.contacts[:], func(seq uint64, r contactRecord) store.Contact {
+		return r.contact(formatID(contactPrefix, seq))
+	})
 }
 
 // AssociateCompany links the contact to the company, replacing any earlier
 // association; companyID "" removes the association. It returns an error
 // matching store.ErrNotFound if either record does not exist.
 func (c *Contacts) AssociateCompany(_ context.Context, contactID, companyID string) error {
+	var company uint64
 	if companyID != "" {
-		cs := &c.companies[shardOf(companyID)]
-		cs.mu.RLock()
-		_, ok := cs.m[companyID]
-		cs.mu.RUnlock()
+		seq, ok := parseID(companyID, companyPrefix)
+		if ok {
+			cs := &c.companies[seqShardOf(seq)]
+			cs.mu.RLock()
+			_, ok = cs.m[seq]
+			cs.mu.RUnlock()
+		}
 		// Companies are never deleted, so the check stays true.
 		if !ok {
 			return fmt.Errorf("memory: associate company %q: %w", companyID, store.ErrNotFound)
 		}
+		company = seq
 	}
-	sh := &c.contacts[shardOf(contactID)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	rec, ok := sh.m[contactID]
+	seq, ok := parseID(contactID, contactPrefix)
 	if !ok {
 		return fmt.Errorf("memory: associate contact %q: %w", contactID, store.ErrNotFound)
 	}
-	rec.companyID = companyID
+	sh := &c.contacts[seqShardOf(seq)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	rec, ok := sh.m[seq]
+	if !ok {
+		return fmt.Errorf("memory: associate contact %q: %w", contactID, store.ErrNotFound)
+	}
+	rec.company = company
+	sh.m[seq] = rec
 	return nil
 }
 
@@ -276,13 +319,11 @@ func (c *Contacts) AssociateCompany(_ context.Context, contactID, companyID stri
 // values) and returns it with its new ID.
 func (c *Contacts) CreateCompany(_ context.Context, props store.Properties) (store.Company, error) {
 	seq := c.lastCompany.Add(1)
-	id := "company-" + strconv.FormatUint(seq, 10)
-	rec := &companyRecord{seq: seq, props: make(store.Properties, len(props))}
-	mergeProps(rec.props, props)
-	out := store.Company{ID: id, Properties: cloneProps(rec.props)}
-	sh := &c.companies[shardOf(id)]
+	stored := c.mergeIn(nil, props)
+	out := store.Company{ID: formatID(companyPrefix, seq), Properties: cloneProps(stored)}
+	sh := &c.companies[seqShardOf(seq)]
 	sh.mu.Lock()
-	sh.put(id, rec)
+	sh.put(seq, stored)
 	sh.mu.Unlock()
 	return out, nil
 }
@@ -290,42 +331,51 @@ func (c *Contacts) CreateCompany(_ context.Context, props store.Properties) (sto
 // Company returns the company with the given ID, or an error matching
 // store.ErrNotFound.
 func (c *Contacts) Company(_ context.Context, id string) (store.Company, error) {
-	sh := &c.companies[shardOf(id)]
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	rec, ok := sh.m[id]
-	if !ok {
-		return store.Company{}, fmt.Errorf("memory: company %q: %w", id, store.ErrNotFound)
+	if seq, ok := parseID(id, companyPrefix); ok {
+		sh := &c.companies[seqShardOf(seq)]
+		sh.mu.RLock()
+		props, ok := sh.m[seq]
+		if ok {
+			co := store.Company{ID: id, Properties: cloneProps(props)}
+			sh.mu.RUnlock()
+			return co, nil
+		}
+		sh.mu.RUnlock()
 	}
-	return store.Company{ID: id, Properties: cloneProps(rec.props)}, nil
+	return store.Company{}, fmt.Errorf("memory: company %q: %w", id, store.ErrNotFound)
 }
 
 // UpdateCompany merges props into the company's properties like
 // UpdateContact. It returns an error matching store.ErrNotFound for an
 // unknown ID.
 func (c *Contacts) UpdateCompany(_ context.Context, id string, props store.Properties) error {
-	sh := &c.companies[shardOf(id)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	rec, ok := sh.m[id]
+	seq, ok := parseID(id, companyPrefix)
 	if !ok {
 		return fmt.Errorf("memory: update company %q: %w", id, store.ErrNotFound)
 	}
-	mergeProps(rec.props, props)
+	sh := &c.companies[seqShardOf(seq)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	stored, ok := sh.m[seq]
+	if !ok {
+		return fmt.Errorf("memory: update company %q: %w", id, store.ErrNotFound)
+	}
+	if merged := c.mergeIn(stored, props); stored == nil && merged != nil {
+		sh.m[seq] = merged
+	}
 	return nil
 }
 
 // AllCompanies returns copies of all companies in order of creation. Like
 // AllContacts it is meant for tests and small demos.
 func (c *Contacts) AllCompanies(context.Context) []store.Company {
-	return inCreationOrder(c.companies[:], func(r *companyRecord) uint64 { return r.seq },
-		func(id string, r *companyRecord) store.Company {
-			return store.Company{ID: id, Properties: cloneProps(r.props)}
-		})
+	return inCreationOrder(c.companies[:], func(seq uint64, p store.Properties) store.Company {
+		return store.Company{ID: formatID(companyPrefix, seq), Properties: cloneProps(p)}
+	})
 }
 
-// inCreationOrder copies every record of the shards, ordered by seq.
-func inCreationOrder[R, T any](shards []shard[R], seq func(R) uint64, conv func(string, R) T) []T {
+// inCreationOrder copies every record of the shards, ordered by number.
+func inCreationOrder[R, T any](shards []seqShard[R], conv func(uint64, R) T) []T {
 	type item struct {
 		seq uint64
 		v   T
@@ -334,8 +384,8 @@ func inCreationOrder[R, T any](shards []shard[R], seq func(R) uint64, conv func(
 	for i := range shards {
 		sh := &shards[i]
 		sh.mu.RLock()
-		for id, rec := range sh.m {
-			items = append(items, item{seq(rec), conv(id, rec)})
+		for seq, rec := range sh.m {
+			items = append(items, item{seq, conv(seq, rec)})
 		}
 		sh.mu.RUnlock()
 	}
@@ -345,18 +395,6 @@ func inCreationOrder[R, T any](shards []shard[R], seq func(R) uint64, conv func(
 		out[i] = it.v
 	}
 	return out
-}
-
-// mergeProps applies src to dst: a value "" removes the property, any other
-// value sets it.
-func mergeProps(dst, src store.Properties) {
-	for k, v := range src {
-		if v == "" {
-			delete(dst, k)
-		} else {
-			dst[k] = v
-		}
-	}
 }
 
 // cloneProps returns a copy of p that is never nil.
