@@ -171,11 +171,7 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
-	// The ID and the data are copied into one new string outside the
-	// lock; the copy is made without zeroing it first.
-	buf := make([]byte, 0, len(conversationID)+len(data))
-	buf = append(append(buf, conversationID...), data...)
-	e := sessionEntry{rec: unsafe.String(unsafe.SliceData(buf), len(buf)), idLen: len(conversationID)}
+	e := sessionEntry{rec: joinCopy(conversationID, data), idLen: len(conversationID)}
 	if !idleAt.IsZero() {
 		e.idle = idleAt.UnixNano()
 	}
@@ -191,6 +187,17 @@ func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byt
 	e.version = cur.version + 1
 	sh.put(h, e.id(), e)
 	return e.version, nil
+}
+
+// joinCopy returns id followed by a copy of data, in one new string,
+// outside the lock. String concatenation copies into memory it does not
+// zero first, unlike make; but it hands back an operand unchanged when the
+// other is empty, which for data would keep the caller's slice.
+func joinCopy(id string, data []byte) string {
+	if id == "" || len(data) == 0 {
+		return id + string(data)
+	}
+	return id + unsafe.String(unsafe.SliceData(data), len(data))
 }
 
 // Idle returns the IDs of at most limit conversations whose idle time is
