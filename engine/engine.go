@@ -352,12 +352,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 		return nil, err
 	}
 	defer lock.release()
-	switch _, err := e.sessions.Load(ctx, req.ConversationID); {
-	case err == nil:
-		return nil, fmt.Errorf("%w: %s", ErrConversationExists, req.ConversationID)
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("engine: loading session %s: %w", req.ConversationID, err)
-	}
+	// No Load first to see whether the conversation exists: the session is
+	// saved as new (expected version 0), which fails with a conflict if it
+	// does, before anything else is written; the welcome runs no action.
 	// The session lives as long as the call: it comes from the pool.
 	held := heldSessions.Get().(*heldSession)
 	defer held.release()
