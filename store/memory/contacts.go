@@ -7,9 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/chatflow/chatflow/store"
 )
@@ -39,12 +37,12 @@ type Contacts struct {
 	// keyed by the number of their ID and held by value, and the ID
 	// string is made only when a record is handed out. What remains per
 	// contact is its properties map and the copy of its strings.
-	contacts [shardCount]seqShard[contactRecord]
+	contacts [shardCount]shard[uint64, contactRecord]
 	// emails indexes contacts by a hash of their "email" property. An
 	// entry is changed only while the contact's shard is locked for
 	// writing, and the lock order is always contacts, then emails.
 	emails    [shardCount]emailShard
-	companies [shardCount]seqShard[store.Properties]
+	companies [shardCount]shard[uint64, store.Properties]
 	names     nameTable
 }
 
@@ -58,23 +56,6 @@ const (
 	contactPrefix = "contact-"
 	companyPrefix = "company-"
 )
-
-// seqShard is one lock-protected part of a map keyed by record number,
-// padded like shard.
-type seqShard[V any] struct {
-	mu sync.RWMutex
-	m  map[uint64]V
-	_  [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(map[uint64]V(nil)))%cacheLine]byte
-}
-
-// put stores v under seq; the caller holds s.mu for writing. The map is
-// made on first write so that the zero value is usable.
-func (s *seqShard[V]) put(seq uint64, v V) {
-	if s.m == nil {
-		s.m = make(map[uint64]V)
-	}
-	s.m[seq] = v
-}
 
 // seqShardOf spreads consecutive numbers over all shards, so that the
 // contacts of concurrent conversations rarely share a lock.
@@ -375,7 +356,7 @@ func (c *Contacts) AllCompanies(context.Context) []store.Company {
 }
 
 // inCreationOrder copies every record of the shards, ordered by number.
-func inCreationOrder[R, T any](shards []seqShard[R], conv func(uint64, R) T) []T {
+func inCreationOrder[R, T any](shards []shard[uint64, R], conv func(uint64, R) T) []T {
 	type item struct {
 		seq uint64
 		v   T

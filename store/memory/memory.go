@@ -57,33 +57,22 @@ func New() store.Stores {
 // rarely share a lock, and small enough to keep an empty store small.
 const shardCount = 32
 
-// shardOf returns the shard index of key: its 32-bit FNV-1a hash modulo
-// shardCount.
-func shardOf(key string) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(key); i++ {
-		h ^= uint32(key[i])
-		h *= 16777619
-	}
-	return int(h % shardCount)
-}
-
 // cacheLine is the size padding rounds shards up to, so that the locks of
 // neighbouring shards do not share a cache line.
 const cacheLine = 64
 
 // shard is one lock-protected part of a map. The map is created on first
 // write, which keeps the zero value usable.
-type shard[V any] struct {
+type shard[K comparable, V any] struct {
 	mu sync.RWMutex
-	m  map[string]V
-	_  [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(map[string]V(nil)))%cacheLine]byte
+	m  map[K]V
+	_  [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(map[K]V(nil)))%cacheLine]byte
 }
 
 // put stores v under key; the caller holds s.mu for writing.
-func (s *shard[V]) put(key string, v V) {
+func (s *shard[K, V]) put(key K, v V) {
 	if s.m == nil {
-		s.m = make(map[string]V)
+		s.m = make(map[K]V)
 	}
 	s.m[key] = v
 }
