@@ -43,7 +43,6 @@ type ConsentRecords struct {
 	// entries to; it is put in order when read, so linking costs what it
 	// links, however long the contact's history.
 	unsorted map[uint64]struct{}
-	seed     maphash.Seed
 	// hash is maphash.String when nil; tests set it to make keys collide.
 	hash   func(maphash.Seed, string) uint64
 	lastID int
@@ -111,14 +110,13 @@ func (c *ConsentRecords) add(e consentEntry) ref {
 // sum hashes an index key.
 func (c *ConsentRecords) sum(s string) uint64 {
 	if c.hash != nil {
-		return c.hash(c.seed, s)
+		return c.hash(hashSeed, s)
 	}
-	return maphash.String(c.seed, s)
+	return maphash.String(hashSeed, s)
 }
 
 // init readies the zero value; the caller holds the lock.
 func (c *ConsentRecords) init() {
-	c.seed = maphash.MakeSeed()
 	c.byID = map[uint64]ref{}
 	c.byVisitor = map[uint64]chain{}
 	c.byContact = map[uint64]chain{}

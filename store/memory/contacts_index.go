@@ -24,11 +24,6 @@ type emailShard struct {
 	_    [cacheLine - (unsafe.Sizeof(sync.RWMutex{})+2*unsafe.Sizeof(map[uint64]uint64(nil)))%cacheLine]byte
 }
 
-// emailSeed is made once per process: the index lives only in memory, so
-// its hashes need not be stable across runs, and an unpredictable seed
-// keeps chosen addresses from piling up under one hash.
-var emailSeed = maphash.MakeSeed()
-
 // emailHash is foldHash; tests replace it to force collisions.
 var emailHash = foldHash
 
@@ -58,7 +53,7 @@ func foldHash(s string) uint64 {
 		b = utf8.AppendRune(b, least)
 		i += size
 	}
-	return maphash.Bytes(emailSeed, b)
+	return maphash.Bytes(hashSeed, b)
 }
 
 // emailCandidates returns the numbers of the contacts indexed under hash

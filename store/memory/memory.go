@@ -22,6 +22,7 @@
 package memory
 
 import (
+	"hash/maphash"
 	"sync"
 	"unsafe"
 
@@ -56,6 +57,13 @@ func New() store.Stores {
 // into. 32 is far more than the cores a host usually has, so two busy keys
 // rarely share a lock, and small enough to keep an empty store small.
 const shardCount = 32
+
+// hashSeed seeds the hashes the stores key their maps by (conversation
+// IDs, email addresses, consent record keys). It is made once per process:
+// the maps live only in memory, so their hashes need not be stable across
+// runs, and an unpredictable seed keeps chosen keys from piling up under
+// one hash.
+var hashSeed = maphash.MakeSeed()
 
 // cacheLine is the size padding rounds shards up to, so that the locks of
 // neighbouring shards do not share a cache line.

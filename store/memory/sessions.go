@@ -66,13 +66,9 @@ type sessionEntry struct {
 func (e *sessionEntry) id() string   { return e.rec[:e.idLen] }
 func (e *sessionEntry) data() string { return e.rec[e.idLen:] }
 
-// sessionSeed seeds the hash of conversation IDs: one per process, so
-// which IDs share a hash cannot be chosen from outside.
-var sessionSeed = maphash.MakeSeed()
-
 // sessionHash hashes a conversation ID; a variable so that a test can make
 // every ID collide.
-var sessionHash = func(id string) uint64 { return maphash.String(sessionSeed, id) }
+var sessionHash = func(id string) uint64 { return maphash.String(hashSeed, id) }
 
 // shard returns the shard of the ID with hash h: its top bits, as the
 // maps use the low ones.
