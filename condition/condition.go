@@ -72,8 +72,10 @@ func (c *Condition) String() string { return c.src }
 // [Vars]). An evaluation error, such as reading an absent key or a failing
 // host function, is returned wrapping [ErrEval]; going over the cost limit
 // returns an error wrapping [ErrCostLimit]. A cancelled ctx stops the
-// evaluation before it starts and, for expressions that iterate, during it;
-// the error then wraps both ErrEval and ctx's error.
+// evaluation before it starts and, for expressions that iterate, during it,
+// unless the evaluation cannot cost more than [DefaultCostLimit] (as when
+// the lists it iterates over are short), which runs to its end. The error
+// then wraps both ErrEval and ctx's error.
 func (c *Condition) Eval(ctx context.Context, v *Vars) (bool, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -98,6 +100,10 @@ func (c *Condition) Eval(ctx context.Context, v *Vars) (bool, error) {
 // string functions on the answer are common and only their input size is
 // unknown). Otherwise tracked runs with the limit enforced.
 //
+// An expression whose cost depends on the size of the values it reads
+// from the map variables runs fast when those values are small (see
+// sizedInputs).
+//
 // A test of whether a list holds a string ("vip" in contact.tags,
 // contact.tags.exists(t, t == "vip")) is unbounded, and CEL is slow at it
 // with cost tracking; member then evaluates it over the Go value instead,
@@ -115,6 +121,9 @@ type program struct {
 	// member, when not nil, evaluates the expression without CEL for the
 	// inputs it handles.
 	member *membership
+	// sized, when not nil, says for which inputs fast runs (see
+	// sizedInputs).
+	sized *sizedInputs
 }
 
 // maxAnswerSize is the answer length, in bytes, assumed when estimating the
@@ -127,10 +136,11 @@ const interruptEvery = 100
 
 func (e *Env) program(checked *cel.Ast) (program, error) {
 	p := program{loops: hasLoops(checked), limit: e.costLimit, member: membershipOf(checked.NativeRep().Expr())}
-	bounded := func(est cost.Estimator) bool {
+	boundedBy := func(est cost.Estimator, limit uint64) bool {
 		c, err := e.cel.EstimateCost(checked, est)
-		return err == nil && c.Max <= e.costLimit
+		return err == nil && c.Max <= limit
 	}
+	bounded := func(est cost.Estimator) bool { return boundedBy(est, e.costLimit) }
 	var err error
 	if bounded(noEstimates{}) {
 		p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize))
@@ -140,6 +150,16 @@ func (e *Env) program(checked *cel.Ast) (program, error) {
 		p.fastShortAnswer = true
 		if p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
 			return p, err
+		}
+	} else if reads, ok := inputReadsOf(checked.NativeRep().Expr()); ok {
+		for _, b := range sizeBounds {
+			if boundedBy(boundedInputs{bound: b}, min(e.costLimit, DefaultCostLimit)) {
+				p.sized = &sizedInputs{bound: b, reads: reads}
+				if p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
+					return p, err
+				}
+				break
+			}
 		}
 	}
 	p.tracked, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize),
@@ -157,7 +177,8 @@ func (p *program) eval(ctx context.Context, v *Vars) (ref.Val, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEval, context.Cause(ctx))
 	}
-	fast := p.fast != nil && (!p.fastShortAnswer || len(v.Answer) <= maxAnswerSize)
+	fast := p.fast != nil && (!p.fastShortAnswer || len(v.Answer) <= maxAnswerSize) &&
+		(p.sized == nil || p.sized.fits(v))
 	if p.member != nil {
 		limit, done := unmetered, (<-chan struct{})(nil)
 		if !fast {

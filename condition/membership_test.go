@@ -251,7 +251,9 @@ func TestMembershipContext(t *testing.T) {
 	if c.prog.member == nil || c.prog.tracked == nil {
 		t.Fatal("not a metered membership test")
 	}
-	tags := make([]string, 1000)
+	// More tags than an untracked evaluation may iterate over (see
+	// sizedInputs), so that the evaluation polls the context.
+	tags := make([]string, 5000)
 	for i := range tags {
 		tags[i] = strconv.Itoa(i)
 	}
