@@ -31,8 +31,17 @@ import (
 // internal locks. Idle looks at every session: it is meant for sweeps every
 // minute or so, not for every turn.
 type Sessions struct {
-	shards [shardCount]sessionShard
+	shards [sessionShards]sessionShard
 }
+
+// sessionShards is the number of a Sessions' shards: more than the other
+// stores have, as a Sessions is written at every turn, twice at most. Every
+// write changes its shard's lock and map header; with few shards, the
+// next write to a shard usually comes from another core than the last, and
+// those cache lines move between cores on most calls. 256 make that rare
+// enough that turns on a shared store cost about what they cost on one
+// store per core, for 16 KiB per store.
+const sessionShards = 1 << sessionShardBits
 
 // A store holds a session for every live conversation, and the garbage
 // collector follows every pointer in it on each cycle. So a session is one
@@ -76,10 +85,8 @@ func (s *Sessions) shard(h uint64) *sessionShard {
 	return &s.shards[h>>(64-sessionShardBits)]
 }
 
-// sessionShardBits is log2(shardCount).
-const sessionShardBits = 5
-
-var _ [0]struct{} = [shardCount - 1<<sessionShardBits]struct{}{}
+// sessionShardBits is log2(sessionShards).
+const sessionShardBits = 8
 
 // find returns the stored entry of id, whose hash is h; the caller holds
 // the lock.
