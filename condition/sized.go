@@ -24,7 +24,8 @@ import (
 // estimator proves a bound on the cost; when that bound is within the
 // limit, an evaluation whose values are in fact that small cannot reach
 // the limit, and runs untracked. Values are measured before the
-// evaluation; larger ones leave it to the tracked program, which enforces
+// evaluation (so each is looked up twice, which costs far less than
+// tracking); larger ones leave it to the tracked program, which enforces
 // the limit step by step.
 //
 // This is sound only if the values measured are all the values the

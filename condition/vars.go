@@ -13,8 +13,10 @@ import (
 // time.Duration or []string (other Go integer and floating-point types are
 // accepted as int or double). An absent name reports ok == false; a nil value
 // is treated as absent too. Lookup is called during evaluation, possibly from
-// several goroutines at once when the same [Vars] is shared; it must not
-// block for long.
+// several goroutines at once when the same [Vars] is shared, and possibly
+// more than once for a name (an evaluation may measure the values it will
+// read first); it must not block for long, and should give the same value
+// for a name throughout an evaluation.
 //
 // A Lookup may also implement [Lister] so that expressions can iterate over
 // it or take its size.
