@@ -22,18 +22,14 @@ var sizedExprs = []string{
 }
 
 func TestSizedInputsRecognised(t *testing.T) {
+	forSizedExprs(t, []uint64{DefaultCostLimit}, func(_ uint64, _ *Env, c *Condition) {
+		if c.prog.sized == nil || c.prog.fast == nil || c.prog.tracked == nil {
+			t.Errorf("%s: not run untracked on small values", c.src)
+		}
+	})
 	env, err := NewEnv(EnvConfig{})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, src := range sizedExprs {
-		c, err := env.Compile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.prog.sized == nil || c.prog.fast == nil || c.prog.tracked == nil {
-			t.Errorf("%s: not run untracked on small values", src)
-		}
 	}
 	for _, src := range []string{
 		// The whole map: its size is not measured.
@@ -88,7 +84,39 @@ func sizedInputCases(bound int) map[string]Lookup {
 func TestSizedInputsAgreeWithTracked(t *testing.T) {
 	ctx := context.Background()
 	casesByBound := map[int]map[string]Lookup{}
-	for _, limit := range []uint64{30, 100, 1000, DefaultCostLimit, 100_000} {
+	forSizedExprs(t, []uint64{30, 100, 1000, DefaultCostLimit, 100_000}, func(limit uint64, _ *Env, c *Condition) {
+		src := c.src
+		tracked := *c
+		tracked.prog.fast, tracked.prog.sized, tracked.prog.member = nil, nil, nil
+		bound := 16
+		if c.prog.sized != nil {
+			bound = int(c.prog.sized.bound)
+		}
+		cases, ok := casesByBound[bound]
+		if !ok {
+			cases = sizedInputCases(bound)
+			casesByBound[bound] = cases
+		}
+		for name, contact := range cases {
+			for _, answer := range []string{"", "be", strings.Repeat("a", maxAnswerSize+1)} {
+				v := &Vars{Contact: contact, Answers: Map{"size": "large"}, Answer: answer}
+				got, gotErr := c.Eval(ctx, v)
+				want, wantErr := tracked.Eval(ctx, v)
+				if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) ||
+					errors.Is(gotErr, ErrCostLimit) != errors.Is(wantErr, ErrCostLimit) {
+					t.Errorf("%s (limit %d), %s, answer of %d bytes: got %v, %v; tracked CEL gives %v, %v",
+						src, limit, name, len(answer), got, gotErr, want, wantErr)
+				}
+			}
+		}
+	})
+}
+
+// forSizedExprs calls f with each of sizedExprs compiled in an Env of each
+// of the limits.
+func forSizedExprs(t *testing.T, limits []uint64, f func(limit uint64, env *Env, c *Condition)) {
+	t.Helper()
+	for _, limit := range limits {
 		env, err := NewEnv(EnvConfig{CostLimit: limit})
 		if err != nil {
 			t.Fatal(err)
@@ -98,29 +126,7 @@ func TestSizedInputsAgreeWithTracked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tracked := *c
-			tracked.prog.fast, tracked.prog.sized, tracked.prog.member = nil, nil, nil
-			bound := 16
-			if c.prog.sized != nil {
-				bound = int(c.prog.sized.bound)
-			}
-			cases, ok := casesByBound[bound]
-			if !ok {
-				cases = sizedInputCases(bound)
-				casesByBound[bound] = cases
-			}
-			for name, contact := range cases {
-				for _, answer := range []string{"", "be", strings.Repeat("a", maxAnswerSize+1)} {
-					v := &Vars{Contact: contact, Answers: Map{"size": "large"}, Answer: answer}
-					got, gotErr := c.Eval(ctx, v)
-					want, wantErr := tracked.Eval(ctx, v)
-					if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) ||
-						errors.Is(gotErr, ErrCostLimit) != errors.Is(wantErr, ErrCostLimit) {
-						t.Errorf("%s (limit %d), %s, answer of %d bytes: got %v, %v; tracked CEL gives %v, %v",
-							src, limit, name, len(answer), got, gotErr, want, wantErr)
-					}
-				}
-			}
+			f(limit, env, c)
 		}
 	}
 }
@@ -128,43 +134,34 @@ func TestSizedInputsAgreeWithTracked(t *testing.T) {
 // The bound is sound: on the costliest inputs within it, CEL's own cost
 // count stays within the limit, and within DefaultCostLimit.
 func TestSizedInputsBoundHolds(t *testing.T) {
-	for _, limit := range []uint64{30, 100, 1000, DefaultCostLimit, 1 << 20} {
-		env, err := NewEnv(EnvConfig{CostLimit: limit})
-		if err != nil {
-			t.Fatal(err)
+	forSizedExprs(t, []uint64{30, 100, 1000, DefaultCostLimit, 1 << 20}, func(limit uint64, env *Env, c *Condition) {
+		src := c.src
+		if c.prog.sized == nil {
+			return
 		}
-		for _, src := range sizedExprs {
-			c, err := env.Compile(src)
+		b := int(c.prog.sized.bound)
+		// Strings of the full length that differ only at their end,
+		// so that every comparison reads them to the end and no
+		// search stops early.
+		tags := make([]string, b)
+		for i := range tags {
+			tags[i] = strings.Repeat("b", b-1) + string(rune('a'+i%26))
+		}
+		if !c.prog.sized.fits(&Vars{Contact: Map{"tags": tags}}) {
+			t.Fatalf("%s: inputs at the bound %d do not fit", src, b)
+		}
+		for _, answer := range []string{"", strings.Repeat("b", maxAnswerSize)} {
+			v := &Vars{Contact: Map{"tags": tags, "lifecyclestage": strings.Repeat("l", b)},
+				Answers: Map{"size": strings.Repeat("s", b)}, Answer: answer}
+			_, det, err := costTracking(t, env, c).Eval(activation{v})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", src, err)
 			}
-			if c.prog.sized == nil {
-				continue
-			}
-			b := int(c.prog.sized.bound)
-			// Strings of the full length that differ only at their end,
-			// so that every comparison reads them to the end and no
-			// search stops early.
-			tags := make([]string, b)
-			for i := range tags {
-				tags[i] = strings.Repeat("b", b-1) + string(rune('a'+i%26))
-			}
-			if !c.prog.sized.fits(&Vars{Contact: Map{"tags": tags}}) {
-				t.Fatalf("%s: inputs at the bound %d do not fit", src, b)
-			}
-			for _, answer := range []string{"", strings.Repeat("b", maxAnswerSize)} {
-				v := &Vars{Contact: Map{"tags": tags, "lifecyclestage": strings.Repeat("l", b)},
-					Answers: Map{"size": strings.Repeat("s", b)}, Answer: answer}
-				_, det, err := costTracking(t, env, c).Eval(activation{v})
-				if err != nil {
-					t.Fatalf("%s: %v", src, err)
-				}
-				if cost := *det.ActualCost(); cost > min(limit, DefaultCostLimit) {
-					t.Errorf("%s (limit %d): costs %d at the bound %d", src, limit, cost, b)
-				}
+			if cost := *det.ActualCost(); cost > min(limit, DefaultCostLimit) {
+				t.Errorf("%s (limit %d): costs %d at the bound %d", src, limit, cost, b)
 			}
 		}
-	}
+	})
 }
 
 // Evaluations on small values run without cost tracking: they allocate
