@@ -124,6 +124,9 @@ type program struct {
 	// sized, when not nil, says for which inputs fast runs (see
 	// sizedInputs).
 	sized *sizedInputs
+	// native, when not nil, evaluates the expression without CEL where
+	// fast would run, for the inputs it handles.
+	native *native
 }
 
 // maxAnswerSize is the answer length, in bytes, assumed when estimating the
@@ -144,6 +147,7 @@ func (e *Env) program(checked *cel.Ast) (program, error) {
 	var err error
 	if bounded(noEstimates{}) {
 		p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize))
+		p.native = nativeOf(checked.NativeRep().Expr())
 		return p, err
 	}
 	if bounded(shortAnswer{}) {
@@ -162,6 +166,9 @@ func (e *Env) program(checked *cel.Ast) (program, error) {
 			}
 		}
 	}
+	if p.fast != nil {
+		p.native = nativeOf(checked.NativeRep().Expr())
+	}
 	p.tracked, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize),
 		cel.CostLimit(e.costLimit), cel.InterruptCheckFrequency(interruptEvery))
 	return p, err
@@ -179,6 +186,11 @@ func (p *program) eval(ctx context.Context, v *Vars) (ref.Val, error) {
 	}
 	fast := p.fast != nil && (!p.fastShortAnswer || len(v.Answer) <= maxAnswerSize) &&
 		(p.sized == nil || p.sized.fits(v))
+	if fast && p.native != nil {
+		if b, ok := p.native.run(v); ok {
+			return types.Bool(b), nil
+		}
+	}
 	if p.member != nil {
 		limit, done := unmetered, (<-chan struct{})(nil)
 		if !fast {
