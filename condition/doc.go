@@ -82,6 +82,16 @@
 // Each evaluation is bounded by a cost limit ([EnvConfig].CostLimit), so a
 // condition iterating over a large list cannot stall a conversation.
 //
+// Counting that cost is what makes CEL slow, so it is counted only when it
+// could reach the limit: an expression whose cost is bounded when it is
+// compiled, or bounded for the values at hand (short strings and lists,
+// checked before each evaluation), runs without counting. The usual
+// conditions (string comparisons and tests, presence tests, in, exists and
+// all over a list of strings, !, && and ||, on constants, the answer and
+// values read by constant keys) then run without CEL at all, in tens of
+// nanoseconds and without allocating; any input they do not handle plainly,
+// such as an absent key, goes to CEL, so results and errors are CEL's.
+//
 // # Templates
 //
 // A template is plain text with tokens. A token is a CEL expression between
