@@ -84,6 +84,7 @@ func (c *nativeCompiler) slot(name string) int {
 	return -1
 }
 
+// bool compiles a bool-valued expression.
 func (c *nativeCompiler) bool(x ast.Expr) boolFn {
 	switch x.Kind() {
 	case ast.LiteralKind:
@@ -116,6 +117,8 @@ func (c *nativeCompiler) bool(x ast.Expr) boolFn {
 	return nil
 }
 
+// call compiles a bool-valued call: a string test, a logical operator, an
+// equality or in.
 func (c *nativeCompiler) call(x ast.Expr) boolFn {
 	call := x.AsCall()
 	args := call.Args()
@@ -134,21 +137,7 @@ func (c *nativeCompiler) call(x ast.Expr) boolFn {
 		default:
 			return nil
 		}
-		s, t := c.str(call.Target()), c.str(args[0])
-		if s == nil || t == nil {
-			return nil
-		}
-		return func(v *Vars, f frame) (bool, bool) {
-			a, ok := s(v, f)
-			if !ok {
-				return false, false
-			}
-			b, ok := t(v, f)
-			if !ok {
-				return false, false
-			}
-			return test(a, b), true
-		}
+		return pairTest(c.str(call.Target()), c.str(args[0]), test)
 	}
 	switch fn := call.FunctionName(); {
 	case fn == operators.LogicalNot && len(args) == 1:
@@ -179,40 +168,33 @@ func (c *nativeCompiler) call(x ast.Expr) boolFn {
 			return y, okX && okY
 		}
 	case (fn == operators.Equals || fn == operators.NotEquals) && len(args) == 2:
-		a, b := c.str(args[0]), c.str(args[1])
-		if a == nil || b == nil {
-			return nil
-		}
 		want := fn == operators.Equals
-		return func(v *Vars, f frame) (bool, bool) {
-			x, ok := a(v, f)
-			if !ok {
-				return false, false
-			}
-			y, ok := b(v, f)
-			if !ok {
-				return false, false
-			}
-			return (x == y) == want, true
-		}
+		return pairTest(c.str(args[0]), c.str(args[1]), func(x, y string) bool { return (x == y) == want })
 	case fn == operators.In && len(args) == 2:
-		e, l := c.str(args[0]), c.list(args[1])
-		if e == nil || l == nil {
-			return nil
-		}
-		return func(v *Vars, f frame) (bool, bool) {
-			x, ok := e(v, f)
-			if !ok {
-				return false, false
-			}
-			list, ok := l(v, f)
-			if !ok {
-				return false, false
-			}
-			return slices.Contains(list, x), true
-		}
+		return pairTest(c.str(args[0]), c.list(args[1]), func(x string, list []string) bool {
+			return slices.Contains(list, x)
+		})
 	}
 	return nil
+}
+
+// pairTest compiles test applied to what a and b give; nil if either is
+// nil.
+func pairTest[X, Y any](a func(*Vars, frame) (X, bool), b func(*Vars, frame) (Y, bool), test func(X, Y) bool) boolFn {
+	if a == nil || b == nil {
+		return nil
+	}
+	return func(v *Vars, f frame) (bool, bool) {
+		x, ok := a(v, f)
+		if !ok {
+			return false, false
+		}
+		y, ok := b(v, f)
+		if !ok {
+			return false, false
+		}
+		return test(x, y), true
+	}
 }
 
 // comprehension compiles list.exists(t, p) and list.all(t, p), which the

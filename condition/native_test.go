@@ -225,15 +225,7 @@ func TestNativeRecognised(t *testing.T) {
 
 // Evaluating the usual conditions allocates nothing.
 func TestNativeAllocatesNothing(t *testing.T) {
-	env, err := NewEnv(EnvConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := env.Compile(`contact.lifecyclestage == "lead" && contact.tags.exists(t, t.startsWith("b"))`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &Vars{Contact: Map{"lifecyclestage": "lead", "tags": []string{"alpha", "beta"}}}
+	c, v := usualCondition(t)
 	ctx := context.Background()
 	if n := testing.AllocsPerRun(100, func() {
 		if ok, err := c.Eval(ctx, v); !ok || err != nil {
@@ -248,4 +240,19 @@ func TestNativeAllocatesNothing(t *testing.T) {
 	if ok, err := c.Eval(ctx, v); !ok || err != nil {
 		t.Errorf("on a long list: %v, %v", ok, err)
 	}
+}
+
+// usualCondition is a condition of the kind branches use, on a contact
+// that makes it true.
+func usualCondition(t *testing.T) (*Condition, *Vars) {
+	t.Helper()
+	env, err := NewEnv(EnvConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.Compile(`contact.lifecyclestage == "lead" && contact.tags.exists(t, t.startsWith("b"))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &Vars{Contact: Map{"lifecyclestage": "lead", "tags": []string{"alpha", "beta", "gamma"}}}
 }

@@ -167,17 +167,11 @@ func TestSizedInputsBoundHolds(t *testing.T) {
 // Evaluations on small values run without cost tracking: they allocate
 // far less than CEL with tracking does.
 func TestSizedInputsRunUntracked(t *testing.T) {
-	env, err := NewEnv(EnvConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := env.Compile(`contact.lifecyclestage == "lead" && contact.tags.exists(t, t.startsWith("b"))`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, v := usualCondition(t)
+	// CEL untracked, not native.
+	c.prog.native = nil
 	tracked := *c
 	tracked.prog.fast, tracked.prog.sized = nil, nil
-	v := &Vars{Contact: Map{"tags": []string{"alpha", "beta", "gamma"}, "lifecyclestage": "lead"}}
 	ctx := context.Background()
 	allocs := func(c *Condition) float64 {
 		return testing.AllocsPerRun(100, func() {
