@@ -194,6 +194,40 @@ func TestNativeAgreesWithCEL(t *testing.T) {
 	}
 }
 
+// FuzzNative checks, for any expression native compiles, that it agrees
+// with CEL alone on inputs of every kind.
+func FuzzNative(f *testing.F) {
+	for _, src := range nativeCases {
+		f.Add(src)
+	}
+	f.Add(`contact.lifecyclestage == "lead" && contact.tags.exists(t, t.startsWith("b"))`)
+	env, err := NewEnv(EnvConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	inputs := make([]*Vars, 50)
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := range inputs {
+		inputs[i] = nativeInputs(r)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		c, err := env.Compile(src)
+		if err != nil || c.prog.native == nil {
+			return
+		}
+		celOnly := *c
+		celOnly.prog.native = nil
+		ctx := context.Background()
+		for _, v := range inputs {
+			got, gotErr := c.Eval(ctx, v)
+			want, wantErr := celOnly.Eval(ctx, v)
+			if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("%s: got %v, %v; CEL gives %v, %v", src, got, gotErr, want, wantErr)
+			}
+		}
+	})
+}
+
 func TestNativeRecognised(t *testing.T) {
 	env, err := NewEnv(EnvConfig{})
 	if err != nil {
