@@ -313,25 +313,9 @@ func (c *nativeCompiler) list(x ast.Expr) listFn {
 }
 
 // read recognises v.key and v["key"] on a map variable v that no
-// iteration variable shadows.
+// iteration variable shadows (the optional forms listRead also knows are
+// left to CEL).
 func (c *nativeCompiler) read(x ast.Expr) (name, key string, ok bool) {
-	switch x.Kind() {
-	case ast.SelectKind:
-		sel := x.AsSelect()
-		if sel.IsTestOnly() {
-			return "", "", false
-		}
-		name, ok = mapVar(sel.Operand())
-		key = sel.FieldName()
-	case ast.CallKind:
-		operand, isIndex := callArg(x, operators.Index, 0, 2)
-		if !isIndex {
-			return "", "", false
-		}
-		lit, _ := callArg(x, operators.Index, 1, 2)
-		if name, ok = mapVar(operand); ok {
-			key, ok = stringLit(lit)
-		}
-	}
-	return name, key, ok && c.slot(name) < 0
+	name, key, optional, ok := listRead(x)
+	return name, key, ok && !optional && c.slot(name) < 0
 }
