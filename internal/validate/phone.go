@@ -24,12 +24,9 @@ import (
 // otherwise skip.
 func Phone(s, defaultRegion string) (string, error) {
 	in := s
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", invalid(KindPhone, in, "empty")
-	case len(s) > 64:
-		return "", invalid(KindPhone, in, "too long")
+	s, err := phoneText(s)
+	if err != nil {
+		return "", err
 	}
 	// The same checks as phoneSlow's, over bytes: all accepted characters
 	// are ASCII but the no-break space, U+00A0, encoded C2 A0.
@@ -87,12 +84,9 @@ func Phone(s, defaultRegion string) (string, error) {
 // metadata it cannot precompute.
 func phoneSlow(s, defaultRegion string) (string, error) {
 	in := s
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", invalid(KindPhone, in, "empty")
-	case len(s) > 64:
-		return "", invalid(KindPhone, in, "too long")
+	s, err := phoneText(s)
+	if err != nil {
+		return "", err
 	}
 	digits := 0
 	for i, r := range s {
@@ -365,4 +359,17 @@ func (t *phoneTables) extractCountryCode(digits []byte, plus bool, meta *phoneMe
 		}
 	}
 	return 0, nil, ccOK
+}
+
+// phoneText is the input of Phone and phoneSlow without surrounding
+// space, or the error for an empty or overlong one.
+func phoneText(in string) (string, error) {
+	s := strings.TrimSpace(in)
+	switch {
+	case s == "":
+		return "", invalid(KindPhone, in, "empty")
+	case len(s) > 64:
+		return "", invalid(KindPhone, in, "too long")
+	}
+	return s, nil
 }
