@@ -195,6 +195,7 @@ type boundedInputs struct {
 	bound uint64
 }
 
+// EstimateSize implements cost.Estimator.
 func (b boundedInputs) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	p := n.Path()
 	switch {
