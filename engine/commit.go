@@ -92,7 +92,15 @@ func (t *turn) effects() *effects {
 			// email address.
 			s.Pending = props
 		} else {
-			ef.ContactID, ef.Contact = s.ContactID, props
+			// The contact this turn created holds its values already.
+			for k, v := range t.created {
+				if w, ok := props[k]; ok && w == v {
+					delete(props, k)
+				}
+			}
+			if len(props) > 0 {
+				ef.ContactID, ef.Contact = s.ContactID, props
+			}
 			s.Pending = nil
 		}
 	}

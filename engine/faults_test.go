@@ -369,6 +369,42 @@ func TestDeletedContactConversationGoesOn(t *testing.T) {
 	c.Says("new@x.example").ExpectBot("Thanks Ada").ExpectStatus(engine.StatusFinished).ExpectProperty("email", "new@x.example")
 }
 
+// writeLog records the contact writes a store receives.
+type writeLog struct {
+	*memory.Contacts
+	log []string
+}
+
+func (w *writeLog) CreateContact(ctx context.Context, props store.Properties) (store.Contact, error) {
+	w.log = append(w.log, fmt.Sprint("create ", props))
+	return w.Contacts.CreateContact(ctx, props)
+}
+
+func (w *writeLog) UpdateContact(ctx context.Context, id string, props store.Properties) error {
+	w.log = append(w.log, fmt.Sprint("update ", props))
+	return w.Contacts.UpdateContact(ctx, id, props)
+}
+
+// The turn that creates a contact from an email address writes its
+// properties once, with the contact; a value set after that, in the same
+// turn, is still written, and so are the writes of later turns.
+func TestCreatedContactIsWrittenOnce(t *testing.T) {
+	contacts := &writeLog{Contacts: memory.NewContacts()}
+	h := enginetest.NewWith(t, engine.Config{Stores: store.Stores{Contacts: contacts, Companies: contacts.Contacts}},
+		flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["Name?"],"property":"firstname"}},
+		{"name":"ask_email","type":"ask_question","settings":{"message":["Email?"],"property":"email"}},
+		{"name":"again","type":"set_contact_property","settings":{"property":"firstname","value":"{{ contact.firstname }}!"}},
+		{"name":"ask_size","type":"ask_question","settings":{"message":["Size?"],"property":"company_size"}}]`))
+	c := h.Start("c1").Says("hi").Says("Ada").ExpectAwaiting("ask_email")
+	contacts.log = nil
+	c.Says("ada@x.example").ExpectAwaiting("ask_size")
+	assert.Equal(t, []string{"create map[email:ada@x.example firstname:Ada]", "update map[firstname:Ada!]"}, contacts.log)
+	c.ExpectProperty("firstname", "Ada!").ExpectProperty("email", "ada@x.example")
+	contacts.log = nil
+	c.Says("1-10").ExpectProperty("company_size", "1-10").ExpectProperty("firstname", "Ada!")
+	assert.Equal(t, []string{"update map[company_size:1-10]"}, contacts.log)
+}
+
 // A session that timed out restarts on the latest version even when the
 // version it ran is no longer published (by a process that never loaded it).
 func TestTimedOutSessionRestartsOnLatestVersion(t *testing.T) {

@@ -43,6 +43,10 @@ type turn struct {
 	records       []consent.Record
 	// contactResolved is set when an anonymous visitor became a contact.
 	contactResolved bool
+	// created holds the properties of the contact this turn created, as
+	// the store returned them: writes of the same values need not be
+	// applied again.
+	created store.Properties
 	// subscriptions are subscription changes the engine decided.
 	subscriptions []subscriptionChange
 	// notMessage marks a turn that is not a visitor message (a consent
@@ -534,6 +538,7 @@ func (t *turn) resolveContact(email string) {
 			t.fail(fmt.Errorf("engine: creating contact: %w", err))
 			return
 		}
+		t.created = c.Properties
 		t.reply.Events = append(t.reply.Events, action.Event{Type: EventContactCreated, Time: t.now, Value: c.ID})
 	case err != nil:
 		t.fail(fmt.Errorf("engine: finding contact by email: %w", err))
