@@ -147,20 +147,24 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 	// The session's encoded parts live in the turn's buffers, which the
 	// pool keeps: the session is saved (copied by the store) before the
 	// turn is released, and is not used after that.
-	switch {
-	case t.notMessage: // the latest message's reply stays
-	case t.msgID != "":
-		s.LastReply = t.lastReply(reply)
-	default:
+	// A message's reply is kept for its redelivery; the latest message's
+	// stays when the turn is not a message.
+	answersMessage := !t.notMessage && t.msgID != ""
+	if !t.notMessage {
 		s.LastReply = nil
 	}
 	if ef.empty() {
 		s.Outbox = nil
+		if answersMessage {
+			s.LastReply = t.lastReply(reply)
+		}
 		if _, err := e.saveSession(ctx, s, expected); err != nil {
 			return nil, err
 		}
 		return t.detachedReply(), nil
 	}
+	// Until the effects are applied, the outbox holds the reply, events
+	// and all, and stands in for LastReply (see flush).
 	var err error
 	if ef.Reply, err = appendStoredReply(t.bufs.reply[:0], reply, !e.omitEvents, true); err != nil {
 		return nil, fmt.Errorf("engine: encoding the reply: %w", err)
@@ -176,6 +180,9 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		return nil, err
 	}
 	s.Outbox = nil
+	if answersMessage {
+		s.LastReply = t.lastReply(reply)
+	}
 	// A failure here leaves effects that are already applied in the
 	// outbox; the next call applies them again, which changes nothing.
 	_, _ = e.saveSession(ctx, s, version)
@@ -259,6 +266,11 @@ func (e *Engine) flush(ctx context.Context, s *Session) (*effects, error) {
 		return nil, err
 	}
 	s.Outbox = nil
+	if len(s.LastReply) == 0 && ef.Message != "" && s.latest(ef.Message) {
+		// The turn saved its reply in the outbox only; redeliveries of
+		// its message are answered with it (without its events).
+		s.LastReply = ef.Reply
+	}
 	return ef, nil
 }
 

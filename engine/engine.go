@@ -538,6 +538,7 @@ func duplicateReply(s *Session, id string) *Reply {
 		if err := decodeStoredReply(s.LastReply, s.ConversationID, r); err != nil {
 			r = &Reply{ConversationID: s.ConversationID, Status: s.Status}
 		}
+		r.Events = nil // a reply taken from an outbox has them
 	}
 	r.Outcome = OutcomeDuplicate
 	return r

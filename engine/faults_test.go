@@ -454,6 +454,54 @@ func TestPanickingAvailabilityIsAnError(t *testing.T) {
 	assert.ErrorIs(t, err, engine.ErrUnknownConversation, "nothing saved")
 }
 
+// A redelivered message gets the reply its turn gave, without events,
+// whether the turn's effects reached the stores at once or only on a retry
+// after a failure, and whether the session was saved once more after the
+// effects or not.
+func TestRedeliveryAfterEffectsGetsTheReply(t *testing.T) {
+	ctx := context.Background()
+	in := engine.Input{ConversationID: "c", MessageID: "m0", Text: "hi"}
+	for _, fail := range []string{"", "Consent.Append", "the second Sessions.Save"} {
+		t.Run(fail, func(t *testing.T) {
+			w := newFaultWorld(t)
+			_, err := w.e.Start(ctx, engine.StartRequest{ConversationID: "c", FlowID: "faults"})
+			require.NoError(t, err)
+			switch fail {
+			case "Consent.Append":
+				w.plan.fail.Store(w.plan.calls.Load() + 3) // Load, Save, Append
+			case "the second Sessions.Save":
+				w.plan.fail.Store(w.plan.calls.Load() + 4)
+			}
+			first, err := w.e.Handle(ctx, in)
+			if fail == "Consent.Append" {
+				require.ErrorIs(t, err, errInjected)
+				first, err = w.e.Handle(ctx, in)
+			}
+			require.NoError(t, err)
+			require.Equal(t, engine.OutcomeProcessed, first.Outcome)
+			require.NotEmpty(t, first.Events)
+			require.NotEmpty(t, first.Texts())
+			for range 2 {
+				again, err := w.e.Handle(ctx, in)
+				require.NoError(t, err)
+				if fail == "the second Sessions.Save" && again.Outcome == engine.OutcomeProcessed {
+					// The first redelivery finds the effects unconfirmed:
+					// it applies them again and gets the whole reply.
+					assert.Equal(t, first.Texts(), again.Texts())
+					continue
+				}
+				assert.Equal(t, engine.OutcomeDuplicate, again.Outcome)
+				assert.Equal(t, first.Texts(), again.Texts())
+				assert.Equal(t, first.Awaiting, again.Awaiting)
+				assert.Empty(t, again.Events)
+			}
+			if fail != "" {
+				assert.Contains(t, strings.Join(w.plan.log, " "), fmt.Sprint(" ", strings.TrimPrefix(fail, "the second "), " "))
+			}
+		})
+	}
+}
+
 // Exactly-once holds well beyond a handful of messages.
 func TestRedeliveryAfterManyMessages(t *testing.T) {
 	h := enginetest.New(t, flowWith(`[{"name":"ask","type":"ask_question","settings":{"message":["?"]},"next":"ask"}]`))

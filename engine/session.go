@@ -95,7 +95,8 @@ type Session struct {
 	// applied yet, and its reply (see Engine.Handle).
 	Outbox []byte `json:"ob,omitempty"`
 	// LastReply is the reply to the latest message, without events: a
-	// redelivery of that message is answered with it.
+	// redelivery of that message is answered with it. It is empty while
+	// Outbox holds the latest message's reply, which stands in for it.
 	LastReply []byte `json:"lr,omitempty"`
 	// MessageIDs holds 64-bit FNV-1a hashes of the most recent processed
 	// message IDs, 8 bytes each, oldest first (hashes keep long channel
