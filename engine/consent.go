@@ -56,18 +56,30 @@ type CommunicationOffer struct {
 
 func (f *Flow) consentPrompt(identified bool) *ConsentPrompt {
 	e := f.consent
-	p := &ConsentPrompt{}
-	if e.CookiesEnabled && !identified {
-		p.Cookies = &CookieBanner{Text: e.CookieText, Banner: e.Banner}
+	cookies := e.CookiesEnabled && !identified
+	if !cookies && !e.ProcessingEnabled && !e.Communication {
+		return nil
+	}
+	// The prompt and its parts in one allocation: every new conversation
+	// gets one.
+	all := &struct {
+		p ConsentPrompt
+		c CookieBanner
+		d ProcessingNotice
+		m CommunicationOffer
+	}{}
+	p := &all.p
+	if cookies {
+		all.c = CookieBanner{Text: e.CookieText, Banner: e.Banner}
+		p.Cookies = &all.c
 	}
 	if e.ProcessingEnabled {
-		p.DataProcessing = &ProcessingNotice{Text: e.ProcessingText, Basis: e.Basis, PrivacyPolicyURL: e.PrivacyPolicyURL, Required: e.Basis == consent.ExplicitConsent}
+		all.d = ProcessingNotice{Text: e.ProcessingText, Basis: e.Basis, PrivacyPolicyURL: e.PrivacyPolicyURL, Required: e.Basis == consent.ExplicitConsent}
+		p.DataProcessing = &all.d
 	}
 	if e.Communication {
-		p.Communication = &CommunicationOffer{SubscriptionType: e.SubscriptionType, CheckboxLabel: e.CheckboxLabel}
-	}
-	if p.Cookies == nil && p.DataProcessing == nil && p.Communication == nil {
-		return nil
+		all.m = CommunicationOffer{SubscriptionType: e.SubscriptionType, CheckboxLabel: e.CheckboxLabel}
+		p.Communication = &all.m
 	}
 	return p
 }
