@@ -196,3 +196,26 @@ func FuzzSessionRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// A consent_recorded event's reason is "kind: choice", for kinds and
+// choices the package names (made once) and for any other.
+func TestConsentReason(t *testing.T) {
+	for _, c := range []struct {
+		kind   consent.Kind
+		choice consent.Choice
+		want   string
+	}{
+		{consent.DataProcessing, consent.Granted, "data_processing: granted"},
+		{consent.Communication, consent.Withdrawn, "communication: withdrawn"},
+		{consent.Cookies, consent.Refused, "cookies: refused"},
+		{"profiling", consent.Granted, "profiling: granted"},
+		{consent.Cookies, "maybe", "cookies: maybe"},
+	} {
+		if got := consentReason(c.kind, c.choice); got != c.want {
+			t.Errorf("consentReason(%q, %q) = %q, want %q", c.kind, c.choice, got, c.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = consentReason(consent.DataProcessing, consent.Granted) }); n != 0 {
+		t.Errorf("a known reason allocates %v times", n)
+	}
+}

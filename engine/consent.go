@@ -128,7 +128,27 @@ func (t *turn) record(r consent.Record) {
 	r.ChatflowID, r.FlowVersion = t.flow.def.ID, t.flow.def.Version
 	t.records = append(t.records, r)
 	t.reply.Events = append(t.reply.Events, action.Event{Type: EventConsentRecorded, Time: t.now, Action: r.Action,
-		Reason: string(r.Kind) + ": " + string(r.Choice)})
+		Reason: consentReason(r.Kind, r.Choice)})
+}
+
+// consentReasons are the reasons of consent_recorded events for the known
+// kinds and choices, made once.
+var consentReasons = func() map[[2]string]string {
+	m := make(map[[2]string]string)
+	for _, k := range []consent.Kind{consent.Cookies, consent.DataProcessing, consent.Communication} {
+		for _, c := range []consent.Choice{consent.Granted, consent.Refused, consent.Withdrawn} {
+			m[[2]string{string(k), string(c)}] = string(k) + ": " + string(c)
+		}
+	}
+	return m
+}()
+
+// consentReason is the reason of a consent_recorded event: "kind: choice".
+func consentReason(k consent.Kind, c consent.Choice) string {
+	if r, ok := consentReasons[[2]string{string(k), string(c)}]; ok {
+		return r
+	}
+	return string(k) + ": " + string(c)
 }
 
 // RecordConsent implements action.Turn.

@@ -119,7 +119,15 @@ func TestLegitimateInterestIsRecorded(t *testing.T) {
 	c := h.Start("c1")
 	assert.False(t, c.Reply().Consent.DataProcessing.Required)
 	assert.Equal(t, consent.LegitimateInterest, c.Reply().Consent.DataProcessing.Basis)
-	c.Says("hi").Says("Ada").Says("ada@example.com")
+	c.Says("hi").ExpectEvent(engine.EventConsentRecorded)
+	var reasons []string
+	for _, ev := range c.Reply().Events {
+		if ev.Type == engine.EventConsentRecorded {
+			reasons = append(reasons, ev.Reason)
+		}
+	}
+	assert.Equal(t, []string{"data_processing: granted"}, reasons, "the event says what was decided")
+	c.Says("Ada").Says("ada@example.com")
 	recs, err := h.Stores.Consent.ForVisitor(ctx, "c1")
 	require.NoError(t, err)
 	require.Len(t, recs, 1, "recorded once, on the first message")
