@@ -154,6 +154,64 @@ func BenchmarkLeadConversation(b *testing.B) {
 	}
 }
 
+// leadTurnKinds name the turns of the lead script in order: Start, then
+// one per entry of leadScript.
+var leadTurnKinds = []string{"start", "consent_yes", "name", "bad_email", "good_email", "company_size"}
+
+// kind is the kind of the conversation's next turn, an index into
+// leadTurnKinds.
+func (c *leadConv) kind() int {
+	if c.step == len(leadScript) {
+		return 0
+	}
+	return c.step + 1
+}
+
+// bring runs every conversation's turns until its next turn is of kind k.
+func (w *leadWorld) bring(b *testing.B, k int) {
+	for i := range w.convs {
+		for c := &w.convs[i]; c.kind() != k; {
+			w.turn(b, c)
+		}
+	}
+}
+
+// BenchmarkLeadTurns is BenchmarkLeadConversation one kind of turn at a
+// time, to show where a conversation's cost lies: the 200,000
+// conversations are brought to the same point of the script (untimed),
+// and each op is that turn of one of them. The turns that write to other
+// stores (consent_yes records consent, good_email creates the contact and
+// links its consent records, company_size sets properties) save the
+// session twice and cost the most. Run it with -benchtime 200000x: a
+// larger b.N brings all the conversations round the script again.
+func BenchmarkLeadTurns(b *testing.B) {
+	const live = 200_000
+	w := &leadWorld{convs: make([]leadConv, live)}
+	w.e = newLeadWorld(b, 0).e
+	for i := range w.convs {
+		c := &w.convs[i]
+		c.base = "conv-" + strconv.Itoa(i)
+		c.step = len(leadScript) // the next turn starts it
+	}
+	for k, name := range leadTurnKinds {
+		b.Run(name, func(b *testing.B) {
+			b.StopTimer()
+			w.bring(b, k)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.StartTimer()
+			for i := 0; i < b.N; i++ {
+				if i > 0 && i%live == 0 {
+					b.StopTimer()
+					w.bring(b, k)
+					b.StartTimer()
+				}
+				w.turn(b, &w.convs[i%live])
+			}
+		})
+	}
+}
+
 // BenchmarkLeadConversationOmitEvents is BenchmarkLeadConversation at
 // 200,000 conversations for a host that switched events off
 // (Config.OmitEvents).
