@@ -138,36 +138,37 @@ const maxAnswerSize = 2048
 const interruptEvery = 100
 
 func (e *Env) program(checked *cel.Ast) (program, error) {
-	p := program{loops: hasLoops(checked), limit: e.costLimit, member: membershipOf(checked.NativeRep().Expr())}
+	expr := checked.NativeRep().Expr()
+	p := program{loops: hasLoops(checked), limit: e.costLimit, member: membershipOf(expr)}
 	boundedBy := func(est cost.Estimator, limit uint64) bool {
 		c, err := e.cel.EstimateCost(checked, est)
 		return err == nil && c.Max <= limit
 	}
-	bounded := func(est cost.Estimator) bool { return boundedBy(est, e.costLimit) }
-	var err error
-	if bounded(noEstimates{}) {
-		p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize))
-		p.native = nativeOf(checked.NativeRep().Expr())
-		return p, err
-	}
-	if bounded(shortAnswer{}) {
+	// Whether, and for which inputs, the expression may run untracked.
+	always := boundedBy(noEstimates{}, e.costLimit)
+	switch {
+	case always:
+	case boundedBy(shortAnswer{}, e.costLimit):
 		p.fastShortAnswer = true
-		if p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
-			return p, err
-		}
-	} else if reads, ok := inputReadsOf(checked.NativeRep().Expr()); ok {
-		for _, b := range sizeBounds {
-			if boundedBy(boundedInputs{bound: b}, min(e.costLimit, DefaultCostLimit)) {
-				p.sized = &sizedInputs{bound: b, reads: reads}
-				if p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
-					return p, err
+	default:
+		if reads, ok := inputReadsOf(expr); ok {
+			for _, b := range sizeBounds {
+				if boundedBy(boundedInputs{bound: b}, min(e.costLimit, DefaultCostLimit)) {
+					p.sized = &sizedInputs{bound: b, reads: reads}
+					break
 				}
-				break
 			}
 		}
 	}
-	if p.fast != nil {
-		p.native = nativeOf(checked.NativeRep().Expr())
+	var err error
+	if always || p.fastShortAnswer || p.sized != nil {
+		if p.fast, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
+			return p, err
+		}
+		p.native = nativeOf(expr)
+	}
+	if always {
+		return p, nil
 	}
 	p.tracked, err = e.cel.Program(checked, cel.EvalOptions(cel.OptOptimize),
 		cel.CostLimit(e.costLimit), cel.InterruptCheckFrequency(interruptEvery))
