@@ -333,6 +333,27 @@ func (e *Engine) now(t time.Time) time.Time {
 // Start starts a conversation: it creates the session and returns the
 // welcome message. No action runs until the visitor's first input.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
+	return e.start(ctx, req, nil)
+}
+
+// StartInto is Start that writes the welcome reply into dst, reusing its
+// room as HandleInto does. On error, dst is left as it was.
+func (e *Engine) StartInto(ctx context.Context, req StartRequest, dst *Reply) error {
+	if dst == nil {
+		return fmt.Errorf("%w: StartInto needs a Reply to write to", ErrInvalidInput)
+	}
+	r, err := e.start(ctx, req, dst)
+	if err != nil {
+		return err
+	}
+	if r != dst {
+		*dst = *r
+	}
+	return nil
+}
+
+// start is Start, with the reply copied into dst when it is not nil.
+func (e *Engine) start(ctx context.Context, req StartRequest, dst *Reply) (*Reply, error) {
 	if err := checkStart(req); err != nil {
 		return nil, err
 	}
@@ -366,6 +387,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Reply, error) {
 		held: held,
 	}
 	t := newTurn(ctx, e, f, s, now, "")
+	t.into = dst
 	t.notMessage = true
 	t.guard(func() {
 		t.begin(f)
@@ -419,6 +441,37 @@ func (t *turn) begin(f *Flow) {
 // nothing, and a failure after it is completed by the retry, which returns
 // the turn's reply (see the comment in commit.go for the order of writes).
 func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
+	return e.handle(ctx, in, nil)
+}
+
+// HandleInto is Handle that writes the reply into dst instead of a new
+// Reply, reusing the room dst's Messages and Events slices have. A host
+// that handles many turns keeps a Reply per worker and passes it to every
+// call once it is done with the previous reply (sent it, say): a turn
+// then allocates little beyond what the stores keep, which at hundreds
+// of thousands of live conversations is most of a turn's garbage.
+//
+// Everything dst held is overwritten, the contents of its slices
+// included: a host that keeps a reply beyond the next call copies it
+// first. On error, dst is left as it was.
+func (e *Engine) HandleInto(ctx context.Context, in Input, dst *Reply) error {
+	if dst == nil {
+		return fmt.Errorf("%w: HandleInto needs a Reply to write to", ErrInvalidInput)
+	}
+	r, err := e.handle(ctx, in, dst)
+	if err != nil {
+		return err
+	}
+	if r != dst {
+		// A reply that did not come from a turn (a duplicate, a closed
+		// conversation): not worth reusing room for.
+		*dst = *r
+	}
+	return nil
+}
+
+// handle is Handle, with the reply copied into dst when it is not nil.
+func (e *Engine) handle(ctx context.Context, in Input, dst *Reply) (*Reply, error) {
 	value, err := checkInput(in)
 	if err != nil {
 		return nil, err
@@ -482,6 +535,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) (*Reply, error) {
 		return r, nil
 	}
 	t := newTurn(ctx, e, f, s, now, in.MessageID)
+	t.into = dst
 	t.input = value
 	t.guard(func() {
 		if timedOut {

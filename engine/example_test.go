@@ -86,3 +86,30 @@ func ExampleEngine_Handle_over() {
 	fmt.Println(reply.Status, reply.Outcome, err)
 	// Output: finished conversation_over <nil>
 }
+
+// A host that handles many conversations keeps one Reply per worker and
+// lets each turn write into it, once it has sent the previous reply.
+func ExampleEngine_HandleInto() {
+	ctx := context.Background()
+	eng, _ := engine.New(engine.Config{Stores: memory.New()})
+	flow, _ := eng.Load([]byte(exampleFlow))
+	_ = eng.Publish(flow)
+
+	var reply engine.Reply // reused by every call below
+	send := func() { fmt.Println(reply.Texts(), reply.Status) }
+	if err := eng.StartInto(ctx, engine.StartRequest{ConversationID: "c1", FlowID: "hello"}, &reply); err != nil {
+		panic(err)
+	}
+	send()
+	for i, text := range []string{"hello", "Ada"} {
+		in := engine.Input{ConversationID: "c1", MessageID: fmt.Sprint("m", i), Text: text}
+		if err := eng.HandleInto(ctx, in, &reply); err != nil {
+			panic(err)
+		}
+		send()
+	}
+	// Output:
+	// [Hi! Say anything to start.] welcome
+	// [What's your name?] active
+	// [Nice to meet you, Ada!] finished
+}

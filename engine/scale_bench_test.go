@@ -91,12 +91,25 @@ func newLeadWorldWith(b *testing.B, live int, cfg engine.Config) *leadWorld {
 // turn runs the conversation's next turn; a finished conversation starts
 // over under a new ID, so the number of live conversations stays the same.
 func (w *leadWorld) turn(b *testing.B, c *leadConv) {
+	w.turnInto(b, c, nil)
+}
+
+// turnInto is turn with the reply written into r (HandleInto), or into a
+// new Reply when r is nil (Handle).
+func (w *leadWorld) turnInto(b *testing.B, c *leadConv, r *engine.Reply) {
 	ctx := context.Background()
 	if c.step == len(leadScript) {
 		c.gen++
 		c.step = 0
 		c.id = c.base + "." + strconv.Itoa(c.gen)
-		if _, err := w.e.Start(ctx, engine.StartRequest{ConversationID: c.id, FlowID: "qualify-leads"}); err != nil {
+		req := engine.StartRequest{ConversationID: c.id, FlowID: "qualify-leads"}
+		var err error
+		if r != nil {
+			err = w.e.StartInto(ctx, req, r)
+		} else {
+			_, err = w.e.Start(ctx, req)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 		return
@@ -107,7 +120,13 @@ func (w *leadWorld) turn(b *testing.B, c *leadConv) {
 	}
 	in.ConversationID = c.id
 	in.MessageID = leadMessageIDs[c.step]
-	if _, err := w.e.Handle(ctx, in); err != nil {
+	var err error
+	if r != nil {
+		err = w.e.HandleInto(ctx, in, r)
+	} else {
+		_, err = w.e.Handle(ctx, in)
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	c.step++
@@ -149,6 +168,26 @@ func BenchmarkLeadConversation(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(idle, "idleHeapB/conv")
+			heapPerConversation(b, live, w)
+		})
+	}
+}
+
+// BenchmarkLeadConversationInto is BenchmarkLeadConversation for a host
+// that reuses one Reply for its turns (HandleInto, StartInto), as a host
+// that sends each reply before it handles the next message can: the same
+// budget.
+func BenchmarkLeadConversationInto(b *testing.B) {
+	for _, live := range []int{1_000, 200_000} {
+		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
+			w := newLeadWorld(b, live)
+			var r engine.Reply
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				w.turnInto(b, &w.convs[i%live], &r)
+			}
+			b.StopTimer()
 			heapPerConversation(b, live, w)
 		})
 	}

@@ -52,6 +52,9 @@ type turn struct {
 	// notMessage marks a turn that is not a visitor message (a consent
 	// decision): the latest message's reply stays as it was.
 	notMessage bool
+	// into is the caller's Reply the turn's reply is copied into (see
+	// HandleInto); nil: a new one.
+	into *Reply
 
 	// bufs are encoding buffers that stay with the turn in the pool.
 	bufs turnBuffers
@@ -146,8 +149,13 @@ func (t *turn) release() {
 	turns.Put(t)
 }
 
-// detachedReply copies the turn's reply out of its reusable buffers.
+// detachedReply copies the turn's reply out of its reusable buffers, into
+// the caller's Reply when there is one.
 func (t *turn) detachedReply() *Reply {
+	if r := t.into; r != nil {
+		copyReply(r, &t.reply, !t.e.omitEvents)
+		return r
+	}
 	var r *Reply
 	if len(t.reply.Messages) == 1 {
 		// Most replies say one thing: it shares the reply's allocation.
@@ -167,6 +175,35 @@ func (t *turn) detachedReply() *Reply {
 		r.Events = cloneExact(t.reply.Events)
 	}
 	return r
+}
+
+// copyReply makes dst a copy of src whose Messages and Events reuse the
+// room dst's have; events are left out unless withEvents. What dst's
+// slices held beyond their new length is cleared, so that it keeps no
+// earlier reply's strings alive.
+func copyReply(dst, src *Reply, withEvents bool) {
+	messages, events := dst.Messages, dst.Events
+	*dst = *src
+	dst.Messages = reuse(messages, src.Messages)
+	if withEvents {
+		dst.Events = reuse(events, src.Events)
+	} else {
+		dst.Events = reuse(events, nil)
+	}
+}
+
+// reuse returns a copy of src in the room of dst, or nil when src is
+// empty and dst has no room; it clears what dst held beyond len(src).
+func reuse[T any](dst, src []T) []T {
+	if len(src) == 0 && cap(dst) == 0 {
+		return nil
+	}
+	old := len(dst)
+	dst = append(dst[:0], src...)
+	if old > len(dst) {
+		clear(dst[len(dst):old])
+	}
+	return dst
 }
 
 // replyWithOneMessage is a reply and the room for its only message.
