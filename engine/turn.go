@@ -81,11 +81,13 @@ var _ action.Turn = (*turn)(nil)
 // event and message buffers serve turn after turn: the reply a caller
 // gets is copied out of them at its exact size.
 func newTurn(ctx context.Context, e *Engine, f *Flow, s *Session, now time.Time, msgID string) *turn {
+	// A pooled turn is clean (release cleared it, or New made it): only
+	// the fields of this turn are set, which spares clearing the whole
+	// turn again (with a write barrier per pointer while the collector
+	// runs).
 	t := turns.Get().(*turn)
-	events, messages, bufs, spare := t.reply.Events[:0], t.reply.Messages[:0], t.bufs, t.spareWrites
-	*t = turn{e: e, ctx: ctx, flow: f, sess: s, now: now, msgID: msgID, bufs: bufs, spareWrites: spare}
+	t.e, t.ctx, t.flow, t.sess, t.now, t.msgID = e, ctx, f, s, now, msgID
 	t.reply.ConversationID = s.ConversationID
-	t.reply.Events, t.reply.Messages = events, messages
 	return t
 }
 
