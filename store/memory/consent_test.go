@@ -170,6 +170,50 @@ func TestConsentRecordsConcurrentUse(t *testing.T) {
 	}
 }
 
+// Visitors' records are kept apart, by visitor, so that turns append in
+// parallel; an ID is still stored once store-wide, even when appended at
+// once for different visitors, and a contact's records, which come from
+// many visitors, are still listed in the order they were appended.
+func TestConsentRecordsAcrossVisitors(t *testing.T) {
+	ctx := t.Context()
+	var c memory.ConsentRecords
+	const visitors = 64
+	var wg sync.WaitGroup
+	for v := range visitors {
+		wg.Go(func() {
+			r := consent.Record{ID: "shared", VisitorID: fmt.Sprint("v", v), ContactID: "ada"}
+			if err := c.Append(ctx, r); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := c.ForContact(ctx, "ada")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "one ID, appended for %d visitors at once, is stored once", visitors)
+	var want []string
+	for v := range visitors {
+		id := fmt.Sprint("r", v)
+		want = append(want, id)
+		require.NoError(t, c.Append(ctx, consent.Record{ID: id, VisitorID: fmt.Sprint("w", v)}))
+		require.NoError(t, c.LinkContact(ctx, fmt.Sprint("w", v), "bob"))
+		require.NoError(t, c.Append(ctx, consent.Record{ID: id, VisitorID: "someone else"}), "a repeat")
+	}
+	assert.Equal(t, want, recordIDs(c.ForContact(ctx, "bob")))
+	others, err := c.ForVisitor(ctx, "someone else")
+	require.NoError(t, err)
+	assert.Empty(t, others, "an ID stored for another visitor is not stored again")
+	require.NoError(t, c.Erase(ctx, "", "bob"))
+	assert.Empty(t, recordIDs(c.ForContact(ctx, "bob")))
+	for v := range visitors {
+		got, err := c.ForVisitor(ctx, fmt.Sprint("w", v))
+		require.NoError(t, err)
+		assert.Empty(t, got, "visitor %d's record, linked to the erased contact", v)
+	}
+	require.NoError(t, c.Append(ctx, consent.Record{ID: "r0", VisitorID: "w0"}))
+	assert.Empty(t, recordIDs(c.ForVisitor(ctx, "w0")), "an erased record's ID stays taken")
+}
+
 func recordIDs(rs []consent.Record, err error) []string {
 	if err != nil {
 		return []string{err.Error()}

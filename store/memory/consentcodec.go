@@ -40,7 +40,7 @@ func (t *interned) id(s string) uint32 {
 }
 
 // encodeRecord encodes r; the caller holds the store's lock.
-func (c *ConsentRecords) encodeRecord(r *consent.Record) string {
+func (c *consentShard) encodeRecord(r *consent.Record) string {
 	b := c.buf[:0]
 	for _, s := range [...]string{r.ID, r.VisitorID, r.ContactID} {
 		b = appendString(b, s)
@@ -73,7 +73,7 @@ func (c *ConsentRecords) encodeRecord(r *consent.Record) string {
 
 // decodeRecord decodes what encodeRecord wrote; the caller holds the
 // store's lock. Its strings share data, which never changes.
-func (c *ConsentRecords) decodeRecord(data string) consent.Record {
+func (c *consentShard) decodeRecord(data string) consent.Record {
 	d := decoder{s: data}
 	var r consent.Record
 	r.ID, r.VisitorID, r.ContactID = d.string(), d.string(), d.string()
@@ -112,7 +112,7 @@ func entryKeys(data string) (id, visitor, contact string) {
 // encodeKeys encodes what an erased record keeps: its ID, with no visitor
 // or contact, so that entryKeys reads it like any record's; the caller
 // holds the store's lock.
-func (c *ConsentRecords) encodeKeys(id string) string {
+func (c *consentShard) encodeKeys(id string) string {
 	b := appendString(c.buf[:0], id)
 	b = append(b, 0, 0)
 	c.buf = b
@@ -122,7 +122,7 @@ func (c *ConsentRecords) encodeKeys(id string) string {
 // withContact returns the encoded record data, which has no contact, with
 // contact as its contact. The rest is copied as it is: linking a record
 // changes nothing else. The caller holds the store's lock.
-func (c *ConsentRecords) withContact(data, contact string) string {
+func (c *consentShard) withContact(data, contact string) string {
 	d := decoder{s: data}
 	d.string()
 	d.string()
