@@ -275,35 +275,52 @@ func BenchmarkLeadConversationOmitEvents(b *testing.B) {
 // stores they share.
 func BenchmarkLeadConversationParallel(b *testing.B) {
 	const live = 20_000
-	b.Run("shared", func(b *testing.B) {
-		w := newLeadWorld(b, live)
-		procs := runtime.GOMAXPROCS(0)
-		var claimed atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			p := int(claimed.Add(1) - 1)
-			block := w.convs[p*live/procs : (p+1)*live/procs]
-			for i := 0; pb.Next(); i++ {
-				w.turn(b, &block[i%len(block)])
-			}
-		})
-	})
-	b.Run("control", func(b *testing.B) {
-		procs := runtime.GOMAXPROCS(0)
-		worlds := make(chan *leadWorld, procs)
-		for p := 0; p < procs; p++ {
-			worlds <- newLeadWorld(b, live/procs)
+	for _, into := range []bool{false, true} {
+		suffix := ""
+		if into {
+			suffix = "_into" // each goroutine reuses one Reply (HandleInto)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			w := <-worlds
-			for i := 0; pb.Next(); i++ {
-				w.turn(b, &w.convs[i%len(w.convs)])
-			}
+		b.Run("shared"+suffix, func(b *testing.B) {
+			w := newLeadWorld(b, live)
+			procs := runtime.GOMAXPROCS(0)
+			var claimed atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				p := int(claimed.Add(1) - 1)
+				block := w.convs[p*live/procs : (p+1)*live/procs]
+				r := leadReply(into)
+				for i := 0; pb.Next(); i++ {
+					w.turnInto(b, &block[i%len(block)], r)
+				}
+			})
 		})
-	})
+		b.Run("control"+suffix, func(b *testing.B) {
+			procs := runtime.GOMAXPROCS(0)
+			worlds := make(chan *leadWorld, procs)
+			for p := 0; p < procs; p++ {
+				worlds <- newLeadWorld(b, live/procs)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				w := <-worlds
+				r := leadReply(into)
+				for i := 0; pb.Next(); i++ {
+					w.turnInto(b, &w.convs[i%len(w.convs)], r)
+				}
+			})
+		})
+	}
+}
+
+// leadReply is the Reply a goroutine of the parallel benchmark reuses, or
+// nil for a new one every turn.
+func leadReply(into bool) *engine.Reply {
+	if into {
+		return new(engine.Reply)
+	}
+	return nil
 }
 
 // handState is the hand-written state machine's session, kept as JSON like
