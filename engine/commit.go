@@ -13,9 +13,13 @@ import (
 )
 
 // A turn changes the session and, through other stores, the visitor's
-// contact and company, consent records and subscriptions. So that a store
-// failure at any point leaves a state a retry of the same message turns
-// into exactly the outcome of a clean run, a turn commits in this order:
+// contact and company, consent records and subscriptions. When the
+// session store can save the session and apply those writes in one atomic
+// step (store.Committer, covering the engine's stores), a turn commits
+// with that one step: it succeeds or changes nothing. Otherwise, so that a
+// store failure at any point leaves a state a retry of the same message
+// turns into exactly the outcome of a clean run, a turn commits in this
+// order:
 //
 //  1. the session is saved with the version fence, holding the turn's
 //     effects on other stores (absolute values, computed once) and its reply
@@ -163,6 +167,20 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 		}
 		return t.detachedReply(), nil
 	}
+	if e.committer != nil {
+		err := e.commitOnce(ctx, t, ef, reply, expected, answersMessage)
+		if err == nil {
+			return t.detachedReply(), nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		// The contact was deleted since the turn began: nothing was
+		// applied, and the steps below deal with it.
+		if answersMessage {
+			s.LastReply = nil
+		}
+	}
 	// Until the effects are applied, the outbox holds the reply, events
 	// and all, and stands in for LastReply (see flush).
 	var err error
@@ -187,6 +205,44 @@ func (e *Engine) commit(ctx context.Context, t *turn, expected int64) (*Reply, e
 	// outbox; the next call applies them again, which changes nothing.
 	_, _ = e.saveSession(ctx, s, version)
 	return t.detachedReply(), nil
+}
+
+// commitOnce saves the turn's session and applies its effects in one
+// Commit of the session store.
+func (e *Engine) commitOnce(ctx context.Context, t *turn, ef *effects, reply *Reply, expected int64, answersMessage bool) error {
+	s := t.sess
+	s.Outbox = nil
+	if answersMessage {
+		s.LastReply = t.lastReply(reply)
+	}
+	c := store.Commit{
+		ConversationID: s.ConversationID, ExpectedVersion: expected,
+		ContactID: ef.ContactID, Contact: ef.Contact, CompanyID: ef.CompanyID, Consent: ef.Records,
+		LinkConsent: ef.Link,
+	}
+	if e.companies != nil {
+		c.Company = ef.Company
+	}
+	if e.stores.Subscriptions != nil && len(ef.Subscriptions) > 0 {
+		c.Subscriptions = make([]store.SubscriptionWrite, len(ef.Subscriptions))
+		for i, sc := range ef.Subscriptions {
+			c.Subscriptions[i] = store.SubscriptionWrite{Type: sc.Type, State: sc.State}
+		}
+	}
+	if e.life.idle != nil {
+		c.IdleAt = e.idleAt(s)
+	}
+	bp := sessionBuffers.Get().(*[]byte)
+	c.Data = encodeSession((*bp)[:0], s)
+	_, err := e.committer.Commit(ctx, c)
+	if cap(c.Data) <= 64<<10 {
+		*bp = c.Data
+		sessionBuffers.Put(bp)
+	}
+	if err != nil {
+		return fmt.Errorf("engine: committing session %s: %w", s.ConversationID, err)
+	}
+	return nil
 }
 
 // saveSession saves s with the version fence and returns the new version.

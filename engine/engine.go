@@ -98,6 +98,7 @@ type Config struct {
 type Engine struct {
 	contacts    store.Contacts
 	propReader  store.ContactPropertyReader // the contacts store's, if it has one
+	committer   store.Committer             // the session store's, if it covers the stores
 	heldLocker  keylock.HeldLocker          // the locker's allocation-free form, if it has one
 	omitEvents  bool                        // Config.OmitEvents
 	companies   store.Companies
@@ -159,6 +160,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.heldLocker, _ = e.locker.(keylock.HeldLocker)
 	e.propReader, _ = st.Contacts.(store.ContactPropertyReader)
+	if c, ok := st.Sessions.(store.Committer); ok && c.Covers(st) {
+		e.committer = c
+	}
 	if e.schema == nil {
 		e.schema = condition.DefaultSchema()
 	}

@@ -39,6 +39,18 @@
 //     is a Lua script that compares the stored version with the expected one
 //     before writing data and version+1.
 //
+// # Committing a turn
+//
+// A turn that changes other stores as well (a contact's properties, a
+// consent record) saves the session with those writes in an outbox,
+// applies them, and saves the session again without them: a failure at
+// any point leaves what a retry completes. A session store that can save
+// the session and apply the writes in one atomic step implements
+// Committer, and the engine then commits such a turn with one call. The
+// memory stores New returns do (one session save instead of two, about a
+// seventh of a turn at 200,000 conversations); a database adapter would
+// do it in one transaction instead of several commits.
+//
 // # Personal data and erasure
 //
 // A visitor may ask to be forgotten (the GDPR's right to erasure) and to see

@@ -11,10 +11,13 @@
 //
 // Every type is safe for concurrent use and copies data in and out: a
 // caller can never change stored data through a map or slice it passed in
-// or got back. Contacts, Sessions and Locker, which every turn uses, spread
-// their records over 32 shards, each with its own lock, so that many
+// or got back. Contacts, Sessions, Locker and ConsentRecords, which every
+// conversation uses, spread their records over shards (32, 256 for
+// sessions, 16 for consent records), each with its own lock, so that many
 // conversations proceed in parallel on many cores without contending for
-// one global lock.
+// one global lock. The Sessions New returns commits a turn's writes to
+// the Contacts, ConsentRecords and Subscriptions New made with it in one
+// step (store.Committer).
 //
 // The zero value of each type is an empty store ready to use; the New
 // functions are shorthands that return a pointer to one. A value must not be
@@ -37,14 +40,17 @@ import (
 // (NewLists("newsletter"), NewMeetings(links), …), or add to the one in
 // place through its concrete type (s.KnowledgeBase.(*KnowledgeBase).Add).
 func New() store.Stores {
-	contacts := NewContacts()
+	contacts, records, subscriptions := NewContacts(), NewConsentRecords(), NewSubscriptions()
+	// The session store commits a turn's writes to the others in one step
+	// (store.Committer) as long as the engine is given these very stores.
+	sessions := &Sessions{with: &siblings{contacts, records, subscriptions}}
 	return store.Stores{
 		Contacts:      contacts,
 		Companies:     contacts,
-		Sessions:      NewSessions(),
+		Sessions:      sessions,
 		Locker:        NewLocker(),
-		Consent:       NewConsentRecords(),
-		Subscriptions: NewSubscriptions(),
+		Consent:       records,
+		Subscriptions: subscriptions,
 		Lists:         NewLists(),
 		Workflows:     NewWorkflows(),
 		Tickets:       NewTickets(),

@@ -280,3 +280,36 @@ func TestNew(t *testing.T) {
 	_, err = b.Companies.Company(ctx, co.ID)
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
+
+func TestCommitter(t *testing.T) {
+	storetest.TestCommitter(t, func(*testing.T) store.Stores { return memory.New() })
+}
+
+// Commit writes only to the stores New made with the session store: a
+// host that replaces one of them gets no Committer, and a session store
+// made alone commits nothing.
+func TestCommitterCoversOnlyItsOwnStores(t *testing.T) {
+	st := memory.New()
+	c := st.Sessions.(store.Committer)
+	assert.True(t, c.Covers(st))
+	without := st
+	without.Companies, without.Subscriptions = nil, nil
+	assert.True(t, c.Covers(without), "stores it does not need may be left out")
+	for name, change := range map[string]func(*store.Stores){
+		"contacts":      func(s *store.Stores) { s.Contacts = memory.NewContacts() },
+		"companies":     func(s *store.Stores) { s.Companies = memory.NewContacts() },
+		"consent":       func(s *store.Stores) { s.Consent = memory.NewConsentRecords() },
+		"subscriptions": func(s *store.Stores) { s.Subscriptions = memory.NewSubscriptions() },
+		"sessions":      func(s *store.Stores) { s.Sessions = memory.New().Sessions },
+	} {
+		other := st
+		change(&other)
+		assert.False(t, c.Covers(other), "with other %s", name)
+	}
+	alone := memory.NewSessions()
+	assert.False(t, alone.Covers(store.Stores{Sessions: alone, Contacts: st.Contacts, Consent: st.Consent}))
+	_, err := alone.Commit(context.Background(), store.Commit{ConversationID: "c", Data: []byte("x")})
+	assert.Error(t, err)
+	_, err = alone.Load(context.Background(), "c")
+	assert.ErrorIs(t, err, store.ErrNotFound, "a failed Commit saves nothing")
+}

@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -32,6 +34,16 @@ import (
 // minute or so, not for every turn.
 type Sessions struct {
 	shards [sessionShards]sessionShard
+	// with are the stores Commit writes to: those New made with this one;
+	// nil for a Sessions made alone, which commits nothing.
+	with *siblings
+}
+
+// siblings are the stores a Sessions made by New commits writes to.
+type siblings struct {
+	contacts      *Contacts
+	consent       *ConsentRecords
+	subscriptions *Subscriptions
 }
 
 // sessionShards is the number of a Sessions' shards: more than the other
@@ -133,6 +145,7 @@ func (sh *sessionShard) remove(h uint64, id string) {
 var (
 	_ store.Sessions     = (*Sessions)(nil)
 	_ store.IdleSessions = (*Sessions)(nil)
+	_ store.Committer    = (*Sessions)(nil)
 )
 
 // errNoSession is Load's not-found error: made once, as every new
@@ -186,6 +199,70 @@ func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byt
 	if cur.version != expectedVersion {
 		return 0, fmt.Errorf("memory: save session %q at version %d, stored %d: %w",
 			conversationID, expectedVersion, cur.version, store.ErrConflict)
+	}
+	e.version = cur.version + 1
+	sh.put(h, e.id(), e)
+	return e.version, nil
+}
+
+// Covers reports whether s holds this store and the other stores New made
+// with it (see store.Committer): only then does Commit write to the
+// stores an engine was given.
+func (s *Sessions) Covers(st store.Stores) bool {
+	w := s.with
+	return w != nil && st.Sessions == store.Sessions(s) &&
+		st.Contacts == store.Contacts(w.contacts) && st.Consent == consent.Records(w.consent) &&
+		(st.Companies == nil || st.Companies == store.Companies(w.contacts)) &&
+		(st.Subscriptions == nil || st.Subscriptions == store.Subscriptions(w.subscriptions))
+}
+
+// errNoSiblings is Commit's error on a Sessions not made by New.
+var errNoSiblings = errors.New("memory: Commit needs the stores New makes with the session store")
+
+// Commit saves the session and applies the writes in one step (see
+// store.Committer), on the stores New made with s. The session's shard
+// stays locked from the version check to the save, and the writes are
+// applied in between: the contact's first, as it is the only one that can
+// fail (when the contact no longer exists), so that a failure leaves
+// everything as it was. Conversations whose sessions share the shard wait
+// meanwhile; no store Commit writes to waits for a session store.
+func (s *Sessions) Commit(ctx context.Context, c store.Commit) (int64, error) {
+	w := s.with
+	if w == nil {
+		return 0, errNoSiblings
+	}
+	id := c.ConversationID
+	e := sessionEntry{rec: joinCopy(id, c.Data), idLen: len(id)}
+	if !c.IdleAt.IsZero() {
+		e.idle = c.IdleAt.UnixNano()
+	}
+	h := sessionHash(id)
+	sh := s.shard(h)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	cur, _ := sh.find(h, id)
+	if cur.version != c.ExpectedVersion {
+		return 0, fmt.Errorf("memory: commit session %q at version %d, stored %d: %w",
+			id, c.ExpectedVersion, cur.version, store.ErrConflict)
+	}
+	if len(c.Contact) > 0 {
+		if err := w.contacts.UpdateContact(ctx, c.ContactID, c.Contact); err != nil {
+			return 0, err
+		}
+	}
+	// Beyond this point nothing fails: a missing company is skipped, and
+	// the engine's subscription writes are explicit choices.
+	if len(c.Company) > 0 {
+		_ = w.contacts.UpdateCompany(ctx, c.CompanyID, c.Company)
+	}
+	for _, sw := range c.Subscriptions {
+		_ = w.subscriptions.SetState(ctx, c.ContactID, sw.Type, sw.State, true)
+	}
+	for _, r := range c.Consent {
+		_ = w.consent.Append(ctx, r)
+	}
+	if c.LinkConsent {
+		_ = w.consent.LinkContact(ctx, id, c.ContactID)
 	}
 	e.version = cur.version + 1
 	sh.put(h, e.id(), e)

@@ -10,7 +10,8 @@
 //
 // There is a Test function per interface: TestContacts, TestCompanies,
 // TestSessions, TestIdleSessions (the optional store.IdleSessions),
-// TestLocker, TestLockedSessions (a Locker and Sessions together), TestConsentRecords, TestSubscriptions, TestLists,
+// TestLocker, TestLockedSessions (a Locker and Sessions together), TestCommitter
+// (the optional store.Committer), TestConsentRecords, TestSubscriptions, TestLists,
 // TestWorkflows, TestTickets, TestKnowledgeBase and TestMeetings. Where an
 // interface cannot create what it reads (companies, lists, workflows,
 // articles, meeting links), the constructor seeds it or names one that
