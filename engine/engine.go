@@ -347,6 +347,13 @@ func (e *Engine) StartInto(ctx context.Context, req StartRequest, dst *Reply) er
 		return fmt.Errorf("%w: StartInto needs a Reply to write to", ErrInvalidInput)
 	}
 	r, err := e.start(ctx, req, dst)
+	return leaveIn(dst, r, err)
+}
+
+// leaveIn leaves in dst the reply r of a call given dst: r is dst when a
+// turn wrote into it, or a reply that did not come from a turn (a
+// duplicate, a closed conversation), which is not worth reusing room for.
+func leaveIn(dst, r *Reply, err error) error {
 	if err != nil {
 		return err
 	}
@@ -463,15 +470,7 @@ func (e *Engine) HandleInto(ctx context.Context, in Input, dst *Reply) error {
 		return fmt.Errorf("%w: HandleInto needs a Reply to write to", ErrInvalidInput)
 	}
 	r, err := e.handle(ctx, in, dst)
-	if err != nil {
-		return err
-	}
-	if r != dst {
-		// A reply that did not come from a turn (a duplicate, a closed
-		// conversation): not worth reusing room for.
-		*dst = *r
-	}
-	return nil
+	return leaveIn(dst, r, err)
 }
 
 // handle is Handle, with the reply copied into dst when it is not nil.
