@@ -36,10 +36,15 @@ func nullIfEmpty(s string) any {
 
 // Append stores r once per ID.
 func (c *ConsentRecords) Append(ctx context.Context, r consent.Record) error {
+	return appendConsent(ctx, c.db.w, r)
+}
+
+// appendConsent is Append, through q.
+func appendConsent(ctx context.Context, q execer, r consent.Record) error {
 	if r.ID == "" {
 		r.ID = "consent-" + rand.Text()
 	}
-	_, err := c.db.w.ExecContext(ctx, `
+	_, err := q.ExecContext(ctx, `
 		INSERT INTO consent_records (id, visitor_id, contact_id, kind, basis, subscription_type,
 			text, text_hash, choice, at, chatflow_id, flow_version, action, conversation_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -99,10 +104,15 @@ func (c *ConsentRecords) list(ctx context.Context, column, id string) ([]consent
 // LinkContact sets the contact of the visitor's records that have none:
 // the one UPDATE the table's triggers allow.
 func (c *ConsentRecords) LinkContact(ctx context.Context, visitorID, contactID string) error {
+	return linkConsent(ctx, c.db.w, visitorID, contactID)
+}
+
+// linkConsent is LinkContact, through q.
+func linkConsent(ctx context.Context, q execer, visitorID, contactID string) error {
 	if visitorID == "" || contactID == "" {
 		return nil
 	}
-	_, err := c.db.w.ExecContext(ctx, "UPDATE consent_records SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL", contactID, visitorID)
+	_, err := q.ExecContext(ctx, "UPDATE consent_records SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL", contactID, visitorID)
 	if err != nil {
 		return fmt.Errorf("sqlite: linking consent records of %q to contact %q: %w", visitorID, contactID, err)
 	}

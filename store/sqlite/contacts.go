@@ -150,6 +150,11 @@ func (s *Contacts) CreateContact(ctx context.Context, p store.Properties) (store
 // statement, removing those set to "". It returns an error matching
 // store.ErrNotFound for an unknown ID.
 func (s *Contacts) UpdateContact(ctx context.Context, id string, p store.Properties) error {
+	return updateContact(ctx, s.db.w, id, p)
+}
+
+// updateContact is UpdateContact, through q.
+func updateContact(ctx context.Context, q execer, id string, p store.Properties) error {
 	seq, ok := seqOf("contact-", id)
 	if !ok {
 		return fmt.Errorf("sqlite: updating contact %q: %w", id, store.ErrNotFound)
@@ -159,7 +164,7 @@ func (s *Contacts) UpdateContact(ctx context.Context, id string, p store.Propert
 		return fmt.Errorf("sqlite: updating contact %q: %w", id, err)
 	}
 	email, touchesEmail := p["email"]
-	res, err := s.db.w.ExecContext(ctx, `UPDATE contacts SET properties = json_patch(properties, ?),
+	res, err := q.ExecContext(ctx, `UPDATE contacts SET properties = json_patch(properties, ?),
 		email_key = CASE WHEN ? THEN ? ELSE email_key END WHERE seq = ?`, js, touchesEmail, emailKey(email), seq)
 	return affected(res, err, "updating contact "+strconv.Quote(id))
 }
@@ -259,6 +264,11 @@ func (s *Contacts) Company(ctx context.Context, id string) (store.Company, error
 // UpdateContact. It returns an error matching store.ErrNotFound for an
 // unknown ID.
 func (s *Contacts) UpdateCompany(ctx context.Context, id string, p store.Properties) error {
+	return updateCompany(ctx, s.db.w, id, p)
+}
+
+// updateCompany is UpdateCompany, through q.
+func updateCompany(ctx context.Context, q execer, id string, p store.Properties) error {
 	seq, ok := seqOf("company-", id)
 	if !ok {
 		return fmt.Errorf("sqlite: updating company %q: %w", id, store.ErrNotFound)
@@ -267,6 +277,6 @@ func (s *Contacts) UpdateCompany(ctx context.Context, id string, p store.Propert
 	if err != nil {
 		return fmt.Errorf("sqlite: updating company %q: %w", id, err)
 	}
-	res, err := s.db.w.ExecContext(ctx, "UPDATE companies SET properties = json_patch(properties, ?) WHERE seq = ?", js, seq)
+	res, err := q.ExecContext(ctx, "UPDATE companies SET properties = json_patch(properties, ?) WHERE seq = ?", js, seq)
 	return affected(res, err, "updating company "+strconv.Quote(id))
 }

@@ -47,7 +47,12 @@ func (s *Subscriptions) State(ctx context.Context, contactID, typ string) (store
 // store.ErrOptedOut, and changes nothing, when an opted-out contact would
 // be opted in again by anything but their explicit choice.
 func (s *Subscriptions) SetState(ctx context.Context, contactID, typ string, st store.SubscriptionState, explicit bool) error {
-	res, err := s.db.w.ExecContext(ctx, `
+	return setState(ctx, s.db.w, contactID, typ, st, explicit)
+}
+
+// setState is SetState, through q.
+func setState(ctx context.Context, q execer, contactID, typ string, st store.SubscriptionState, explicit bool) error {
+	res, err := q.ExecContext(ctx, `
 		INSERT INTO subscriptions (contact_id, type, state) VALUES (?, ?, ?)
 		ON CONFLICT (contact_id, type) DO UPDATE SET state = excluded.state
 		WHERE NOT (subscriptions.state = 'opted_out' AND excluded.state = 'opted_in' AND NOT ?)`,

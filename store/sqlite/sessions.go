@@ -52,6 +52,12 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
+	return saveSession(ctx, s.db.w, conversationID, data, expectedVersion, idleAt)
+}
+
+// saveSession is SaveIdle, through q: the writing connection or a
+// transaction on it.
+func saveSession(ctx context.Context, q execer, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
 	var idle any // NULL for the zero time
 	if !idleAt.IsZero() {
 		idle = idleAt.UnixMilli()
@@ -63,9 +69,9 @@ func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []b
 	var err error
 	switch {
 	case expectedVersion == 0:
-		res, err = s.db.w.ExecContext(ctx, "INSERT INTO sessions (id, data, version, idle_at) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING", conversationID, data, idle)
+		res, err = q.ExecContext(ctx, "INSERT INTO sessions (id, data, version, idle_at) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING", conversationID, data, idle)
 	case expectedVersion > 0:
-		res, err = s.db.w.ExecContext(ctx, "UPDATE sessions SET data = ?, version = version + 1, idle_at = ? WHERE id = ? AND version = ?",
+		res, err = q.ExecContext(ctx, "UPDATE sessions SET data = ?, version = version + 1, idle_at = ? WHERE id = ? AND version = ?",
 			data, idle, conversationID, expectedVersion)
 	}
 	if err != nil {

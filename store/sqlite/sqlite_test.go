@@ -53,6 +53,9 @@ func TestConformance(t *testing.T) {
 			return db.Locker(), db.Sessions()
 		})
 	})
+	t.Run("Committer", func(t *testing.T) {
+		storetest.TestCommitter(t, func(t *testing.T) store.Stores { return open(t).Stores() })
+	})
 	t.Run("ConsentRecords", func(t *testing.T) {
 		storetest.TestConsentRecords(t, func(t *testing.T) consent.Records { return open(t).ConsentRecords() })
 	})
