@@ -29,10 +29,15 @@ func (db *DB) ConsentRecords() *ConsentRecords { return &ConsentRecords{db} }
 
 // Append stores r once per ID.
 func (c *ConsentRecords) Append(ctx context.Context, r consent.Record) error {
+	return appendConsent(ctx, c.db.pool, r)
+}
+
+// appendConsent is Append, through q.
+func appendConsent(ctx context.Context, q execer, r consent.Record) error {
 	if r.ID == "" {
 		r.ID = "consent-" + rand.Text()
 	}
-	_, err := c.db.pool.Exec(ctx, `
+	_, err := q.Exec(ctx, `
 		INSERT INTO chatflow.consent_records (id, visitor_id, contact_id, kind, basis, subscription_type,
 			text, text_hash, choice, at, chatflow_id, flow_version, action, conversation_id)
 		VALUES ($1, $2, $3, $4, $5, $6,
@@ -87,10 +92,15 @@ func (c *ConsentRecords) list(ctx context.Context, column, id string) ([]consent
 // LinkContact sets the contact of the visitor's records that have none:
 // the one UPDATE the table's guard allows.
 func (c *ConsentRecords) LinkContact(ctx context.Context, visitorID, contactID string) error {
+	return linkConsent(ctx, c.db.pool, visitorID, contactID)
+}
+
+// linkConsent is LinkContact, through q.
+func linkConsent(ctx context.Context, q execer, visitorID, contactID string) error {
 	if visitorID == "" || contactID == "" {
 		return nil
 	}
-	_, err := c.db.pool.Exec(ctx,
+	_, err := q.Exec(ctx,
 		"UPDATE chatflow.consent_records SET contact_id = $2 WHERE visitor_id = $1 AND contact_id IS NULL", visitorID, contactID)
 	if err != nil {
 		return fmt.Errorf("postgres: linking consent records of %q to contact %q: %w", visitorID, contactID, err)

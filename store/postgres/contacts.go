@@ -122,9 +122,14 @@ func (s *Contacts) CreateContact(ctx context.Context, props store.Properties) (s
 // statement, removing those set to "". It returns an error matching
 // store.ErrNotFound for an unknown ID.
 func (s *Contacts) UpdateContact(ctx context.Context, id string, props store.Properties) error {
+	return updateContact(ctx, s.db.pool, id, props)
+}
+
+// updateContact is UpdateContact, through q.
+func updateContact(ctx context.Context, q execer, id string, props store.Properties) error {
 	set, clear := split(props)
 	email, touchesEmail := props["email"]
-	tag, err := s.db.pool.Exec(ctx, `
+	tag, err := q.Exec(ctx, `
 		UPDATE chatflow.contacts
 		SET properties = (properties || $2::jsonb) - $3::text[],
 		    email_key = CASE WHEN $4 THEN $5 ELSE email_key END
@@ -199,8 +204,13 @@ func (s *Contacts) Company(ctx context.Context, id string) (store.Company, error
 // UpdateContact. It returns an error matching store.ErrNotFound for an
 // unknown ID.
 func (s *Contacts) UpdateCompany(ctx context.Context, id string, props store.Properties) error {
+	return updateCompany(ctx, s.db.pool, id, props)
+}
+
+// updateCompany is UpdateCompany, through q.
+func updateCompany(ctx context.Context, q execer, id string, props store.Properties) error {
 	set, clear := split(props)
-	tag, err := s.db.pool.Exec(ctx,
+	tag, err := q.Exec(ctx,
 		"UPDATE chatflow.companies SET properties = (properties || $2::jsonb) - $3::text[] WHERE id = $1", id, set, clear)
 	if err != nil {
 		return fmt.Errorf("postgres: updating company %q: %w", id, err)

@@ -47,7 +47,12 @@ func (s *Subscriptions) State(ctx context.Context, contactID, typ string) (store
 // store.ErrOptedOut, and changes nothing, when an opted-out contact would
 // be opted in again by anything but their explicit choice.
 func (s *Subscriptions) SetState(ctx context.Context, contactID, typ string, st store.SubscriptionState, explicit bool) error {
-	tag, err := s.db.pool.Exec(ctx, `
+	return setState(ctx, s.db.pool, contactID, typ, st, explicit)
+}
+
+// setState is SetState, through q.
+func setState(ctx context.Context, q execer, contactID, typ string, st store.SubscriptionState, explicit bool) error {
+	tag, err := q.Exec(ctx, `
 		INSERT INTO chatflow.subscriptions (contact_id, type, state) VALUES ($1, $2, $3)
 		ON CONFLICT (contact_id, type) DO UPDATE SET state = excluded.state, updated_at = now()
 		WHERE NOT (subscriptions.state = 'opted_out' AND excluded.state = 'opted_in' AND NOT $4)`,

@@ -103,6 +103,10 @@ func TestLockedSessions(t *testing.T) {
 	})
 }
 
+func TestCommitter(t *testing.T) {
+	storetest.TestCommitter(t, func(t *testing.T) store.Stores { return sharedDB(t).Stores() })
+}
+
 func TestConsentRecords(t *testing.T) {
 	storetest.TestConsentRecords(t, func(t *testing.T) consent.Records { return sharedDB(t).ConsentRecords() })
 }

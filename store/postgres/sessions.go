@@ -53,6 +53,11 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
+	return saveSession(ctx, s.db.pool, conversationID, data, expectedVersion, idleAt)
+}
+
+// saveSession is SaveIdle, through q: the pool or a transaction.
+func saveSession(ctx context.Context, q execer, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
 	var idle any // NULL for the zero time
 	if !idleAt.IsZero() {
 		idle = idleAt
@@ -73,7 +78,7 @@ func (s *Sessions) SaveIdle(ctx context.Context, conversationID string, data []b
 		args = []any{conversationID, data, expectedVersion, idle}
 	}
 	if sql != "" {
-		tag, err := s.db.pool.Exec(ctx, sql, args...)
+		tag, err := q.Exec(ctx, sql, args...)
 		if err != nil {
 			return 0, fmt.Errorf("postgres: saving session %q: %w", conversationID, err)
 		}
