@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"time"
 
+	"github.com/chatflow/chatflow/consent"
+	"github.com/chatflow/chatflow/internal/txcommit"
 	"github.com/chatflow/chatflow/store"
 )
 
@@ -18,24 +20,22 @@ var _ store.Committer = (*Sessions)(nil)
 
 // Covers reports whether the stores of st that Commit writes to are this
 // database's (see store.Committer).
-func (s *Sessions) Covers(st store.Stores) bool {
-	same := func(v any, optional bool) bool {
-		switch x := v.(type) {
-		case nil:
-			return optional
-		case *Sessions:
-			return x.db == s.db
-		case *Contacts:
-			return x.db == s.db
-		case *ConsentRecords:
-			return x.db == s.db
-		case *Subscriptions:
-			return x.db == s.db
-		}
-		return false
+func (s *Sessions) Covers(st store.Stores) bool { return txcommit.Covers(st, s.db.owns) }
+
+// owns reports whether v is one of the database's stores that Commit
+// writes to.
+func (db *DB) owns(v any) bool {
+	switch x := v.(type) {
+	case *Sessions:
+		return x.db == db
+	case *Contacts:
+		return x.db == db
+	case *ConsentRecords:
+		return x.db == db
+	case *Subscriptions:
+		return x.db == db
 	}
-	return same(st.Sessions, false) && same(st.Contacts, false) && same(st.Consent, false) &&
-		same(st.Companies, true) && same(st.Subscriptions, true)
+	return false
 }
 
 // Commit saves the session and applies the writes in one transaction (see
@@ -44,38 +44,40 @@ func (s *Sessions) Covers(st store.Stores) bool {
 func (s *Sessions) Commit(ctx context.Context, c store.Commit) (int64, error) {
 	var version int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		v, err := saveSession(ctx, tx, c.ConversationID, c.Data, c.ExpectedVersion, c.IdleAt)
-		if err != nil {
-			return err
-		}
+		v, err := txcommit.Apply(ctx, txOps{tx}, c)
 		version = v
-		if len(c.Contact) > 0 {
-			if err := updateContact(ctx, tx, c.ContactID, c.Contact); err != nil {
-				return err
-			}
-		}
-		if len(c.Company) > 0 {
-			if err := updateCompany(ctx, tx, c.CompanyID, c.Company); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		for _, sw := range c.Subscriptions {
-			if err := setState(ctx, tx, c.ContactID, sw.Type, sw.State, true); err != nil {
-				return err
-			}
-		}
-		for _, r := range c.Consent {
-			if err := appendConsent(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		if c.LinkConsent {
-			return linkConsent(ctx, tx, c.ConversationID, c.ContactID)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: committing session %q: %w", c.ConversationID, err)
 	}
 	return version, nil
+}
+
+// txOps runs the stores' statements through a transaction, for
+// txcommit.Apply.
+type txOps struct{ q execer }
+
+func (o txOps) SaveSession(ctx context.Context, id string, data []byte, expected int64, idleAt time.Time) (int64, error) {
+	return saveSession(ctx, o.q, id, data, expected, idleAt)
+}
+
+func (o txOps) UpdateContact(ctx context.Context, id string, p store.Properties) error {
+	return updateContact(ctx, o.q, id, p)
+}
+
+func (o txOps) UpdateCompany(ctx context.Context, id string, p store.Properties) error {
+	return updateCompany(ctx, o.q, id, p)
+}
+
+func (o txOps) SetState(ctx context.Context, contactID, typ string, st store.SubscriptionState) error {
+	return setState(ctx, o.q, contactID, typ, st, true)
+}
+
+func (o txOps) AppendConsent(ctx context.Context, r consent.Record) error {
+	return appendConsent(ctx, o.q, r)
+}
+
+func (o txOps) LinkConsent(ctx context.Context, visitorID, contactID string) error {
+	return linkConsent(ctx, o.q, visitorID, contactID)
 }

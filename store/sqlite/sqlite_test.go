@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatflow/chatflow/consent"
 	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/memory"
 	"github.com/chatflow/chatflow/store/sqlite"
 	"github.com/chatflow/chatflow/store/storetest"
 )
@@ -246,5 +247,32 @@ func TestKnowledgeBaseRanking(t *testing.T) {
 	}
 	if _, err := kb.Article(ctx, "title"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Article after Remove: %v", err)
+	}
+}
+
+// The session store commits in one transaction only the writes of stores
+// in its own database file.
+func TestCommitterCoversOnlyItsDatabase(t *testing.T) {
+	db, other := open(t), open(t)
+	st := db.Stores()
+	if !db.Sessions().Covers(st) {
+		t.Fatal("Covers is false for the database's own stores")
+	}
+	if !db.Sessions().Covers(store.Stores{Sessions: db.Sessions(), Contacts: db.Contacts(), Consent: db.ConsentRecords()}) {
+		t.Error("Covers is false without companies and subscriptions, which it may do without")
+	}
+	for name, change := range map[string]func(*store.Stores){
+		"contacts":      func(s *store.Stores) { s.Contacts = other.Contacts() },
+		"companies":     func(s *store.Stores) { s.Companies = other.Contacts() },
+		"consent":       func(s *store.Stores) { s.Consent = other.ConsentRecords() },
+		"subscriptions": func(s *store.Stores) { s.Subscriptions = other.Subscriptions() },
+		"sessions":      func(s *store.Stores) { s.Sessions = other.Sessions() },
+		"memory":        func(s *store.Stores) { s.Consent = memory.NewConsentRecords() },
+	} {
+		changed := st
+		change(&changed)
+		if db.Sessions().Covers(changed) {
+			t.Errorf("Covers is true with another database's %s", name)
+		}
 	}
 }
