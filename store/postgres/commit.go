@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/chatflow/chatflow/consent"
-	"github.com/chatflow/chatflow/internal/txcommit"
 	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/internal/txcommit"
 )
 
 // execer runs a statement: the pool, or a transaction.

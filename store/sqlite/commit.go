@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/consent"
-	"github.com/chatflow/chatflow/internal/txcommit"
 	"github.com/chatflow/chatflow/store"
+	"github.com/chatflow/chatflow/store/internal/txcommit"
 )
 
 // execer runs a statement: the writing connection, or a transaction on it.
