@@ -232,13 +232,10 @@ func (e *Engine) commitOnce(ctx context.Context, t *turn, ef *effects, reply *Re
 	if e.life.idle != nil {
 		c.IdleAt = e.idleAt(s)
 	}
-	bp := sessionBuffers.Get().(*[]byte)
-	c.Data = encodeSession((*bp)[:0], s)
+	bp, data := encodePooled(s)
+	c.Data = data
 	_, err := e.committer.Commit(ctx, c)
-	if cap(c.Data) <= 64<<10 {
-		*bp = c.Data
-		sessionBuffers.Put(bp)
-	}
+	releaseEncoded(bp, data)
 	if err != nil {
 		return fmt.Errorf("engine: committing session %s: %w", s.ConversationID, err)
 	}
@@ -247,15 +244,9 @@ func (e *Engine) commitOnce(ctx context.Context, t *turn, ef *effects, reply *Re
 
 // saveSession saves s with the version fence and returns the new version.
 func (e *Engine) saveSession(ctx context.Context, s *Session, expected int64) (int64, error) {
-	// Stores keep no reference to the data after Save (their contract),
-	// so the buffer serves the next session.
-	bp := sessionBuffers.Get().(*[]byte)
-	data := encodeSession((*bp)[:0], s)
+	bp, data := encodePooled(s)
 	v, err := e.putSession(ctx, s, data, expected)
-	if cap(data) <= 64<<10 {
-		*bp = data
-		sessionBuffers.Put(bp)
-	}
+	releaseEncoded(bp, data)
 	if err != nil {
 		return 0, fmt.Errorf("engine: saving session %s: %w", s.ConversationID, err)
 	}
@@ -264,6 +255,24 @@ func (e *Engine) saveSession(ctx context.Context, s *Session, expected int64) (i
 
 // sessionBuffers are encoding buffers for sessions.
 var sessionBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// encodePooled encodes s in a buffer from sessionBuffers; releaseEncoded
+// hands it back once the store has it. Stores keep no reference to the
+// data after Save or Commit (their contract), so the buffer serves the
+// next session.
+func encodePooled(s *Session) (*[]byte, []byte) {
+	bp := sessionBuffers.Get().(*[]byte)
+	return bp, encodeSession((*bp)[:0], s)
+}
+
+// releaseEncoded returns the buffer of data, which encodePooled gave with
+// bp, to the pool, unless it grew too large to keep.
+func releaseEncoded(bp *[]byte, data []byte) {
+	if cap(data) <= 64<<10 {
+		*bp = data
+		sessionBuffers.Put(bp)
+	}
+}
 
 // apply applies effects; each is idempotent. A contact deleted outside the
 // library since the turn began makes the visitor unknown again: the writes

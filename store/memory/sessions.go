@@ -187,6 +187,13 @@ func (s *Sessions) Save(ctx context.Context, conversationID string, data []byte,
 // SaveIdle is Save that also records from when the session counts as idle
 // (the zero time: never), for Idle.
 func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byte, expectedVersion int64, idleAt time.Time) (int64, error) {
+	return s.save(conversationID, data, expectedVersion, idleAt, nil)
+}
+
+// save stores a copy of data under the version fence, as SaveIdle; when
+// between is not nil, it runs after the version check with the shard
+// locked, and an error from it stores nothing.
+func (s *Sessions) save(conversationID string, data []byte, expectedVersion int64, idleAt time.Time, between func() error) (int64, error) {
 	e := sessionEntry{rec: joinCopy(conversationID, data), idLen: len(conversationID)}
 	if !idleAt.IsZero() {
 		e.idle = idleAt.UnixNano()
@@ -199,6 +206,11 @@ func (s *Sessions) SaveIdle(_ context.Context, conversationID string, data []byt
 	if cur.version != expectedVersion {
 		return 0, fmt.Errorf("memory: save session %q at version %d, stored %d: %w",
 			conversationID, expectedVersion, cur.version, store.ErrConflict)
+	}
+	if between != nil {
+		if err := between(); err != nil {
+			return 0, err
+		}
 	}
 	e.version = cur.version + 1
 	sh.put(h, e.id(), e)
@@ -222,32 +234,24 @@ var errNoSiblings = errors.New("memory: Commit needs the stores New makes with t
 // Commit saves the session and applies the writes in one step (see
 // store.Committer), on the stores New made with s. The session's shard
 // stays locked from the version check to the save, and the writes are
-// applied in between: the contact's first, as it is the only one that can
-// fail (when the contact no longer exists), so that a failure leaves
-// everything as it was. Conversations whose sessions share the shard wait
-// meanwhile; no store Commit writes to waits for a session store.
+// applied in between (siblings.apply). Conversations whose sessions share
+// the shard wait meanwhile; no store Commit writes to waits for a session
+// store.
 func (s *Sessions) Commit(ctx context.Context, c store.Commit) (int64, error) {
 	w := s.with
 	if w == nil {
 		return 0, errNoSiblings
 	}
-	id := c.ConversationID
-	e := sessionEntry{rec: joinCopy(id, c.Data), idLen: len(id)}
-	if !c.IdleAt.IsZero() {
-		e.idle = c.IdleAt.UnixNano()
-	}
-	h := sessionHash(id)
-	sh := s.shard(h)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	cur, _ := sh.find(h, id)
-	if cur.version != c.ExpectedVersion {
-		return 0, fmt.Errorf("memory: commit session %q at version %d, stored %d: %w",
-			id, c.ExpectedVersion, cur.version, store.ErrConflict)
-	}
+	return s.save(c.ConversationID, c.Data, c.ExpectedVersion, c.IdleAt, func() error { return w.apply(ctx, c) })
+}
+
+// apply applies c's writes: the contact's first, as they are the only ones
+// that can fail (when the contact no longer exists), so that a failure
+// leaves everything as it was.
+func (w *siblings) apply(ctx context.Context, c store.Commit) error {
 	if len(c.Contact) > 0 {
 		if err := w.contacts.UpdateContact(ctx, c.ContactID, c.Contact); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	// Beyond this point nothing fails: a missing company is skipped, and
@@ -262,11 +266,9 @@ func (s *Sessions) Commit(ctx context.Context, c store.Commit) (int64, error) {
 		_ = w.consent.Append(ctx, r)
 	}
 	if c.LinkConsent {
-		_ = w.consent.LinkContact(ctx, id, c.ContactID)
+		_ = w.consent.LinkContact(ctx, c.ConversationID, c.ContactID)
 	}
-	e.version = cur.version + 1
-	sh.put(h, e.id(), e)
-	return e.version, nil
+	return nil
 }
 
 // joinCopy returns id followed by a copy of data, in one new string,
