@@ -67,6 +67,8 @@ type Commit struct {
 
 // SubscriptionWrite is a subscription state to set.
 type SubscriptionWrite struct {
-	Type  string
+	// Type is the subscription type, as Subscriptions.SetState takes it.
+	Type string
+	// State is the state to set.
 	State SubscriptionState
 }

@@ -60,26 +60,32 @@ func (s *Sessions) Commit(ctx context.Context, c store.Commit) (int64, error) {
 // txcommit.Apply.
 type txOps struct{ q execer }
 
+// SaveSession runs the session save of SaveIdle.
 func (o txOps) SaveSession(ctx context.Context, id string, data []byte, expected int64, idleAt time.Time) (int64, error) {
 	return saveSession(ctx, o.q, id, data, expected, idleAt)
 }
 
+// UpdateContact runs the contacts store's UpdateContact.
 func (o txOps) UpdateContact(ctx context.Context, id string, p store.Properties) error {
 	return updateContact(ctx, o.q, id, p)
 }
 
+// UpdateCompany runs the contacts store's UpdateCompany.
 func (o txOps) UpdateCompany(ctx context.Context, id string, p store.Properties) error {
 	return updateCompany(ctx, o.q, id, p)
 }
 
+// SetState runs Subscriptions.SetState, as the contact's explicit choice.
 func (o txOps) SetState(ctx context.Context, contactID, typ string, st store.SubscriptionState) error {
 	return setState(ctx, o.q, contactID, typ, st, true)
 }
 
+// AppendConsent runs the consent store's Append.
 func (o txOps) AppendConsent(ctx context.Context, r consent.Record) error {
 	return appendConsent(ctx, o.q, r)
 }
 
+// LinkConsent runs the consent store's LinkContact.
 func (o txOps) LinkConsent(ctx context.Context, visitorID, contactID string) error {
 	return linkConsent(ctx, o.q, visitorID, contactID)
 }
